@@ -1,0 +1,23 @@
+import Link from 'next/link'
+import { connection } from 'next/server'
+import { Card } from '@/app/ui'
+import { getEnv } from '@/lib/env'
+import { SignUpForm } from './signup-form'
+
+export const metadata = { title: 'Sign up · passgate' }
+
+export default async function SignUpPage() {
+  await connection() // SIGNUP is read at run time, not baked in at build time
+  const open = getEnv().SIGNUP === 'open'
+  return (
+    <Card title="Create your account">
+      {open ? <SignUpForm /> : <p className="text-center text-sm text-gray-700">Sign-up is closed. Ask an administrator for an account.</p>}
+      <p className="text-center text-sm text-gray-600">
+        Already have an account?{' '}
+        <Link href="/login" className="font-medium text-indigo-600 hover:text-indigo-500">
+          Sign in
+        </Link>
+      </p>
+    </Card>
+  )
+}

@@ -1,0 +1,65 @@
+import type { InputHTMLAttributes, ReactNode } from 'react'
+
+// The few building blocks the account pages share.
+
+export function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4 py-12">
+      <div className="w-full max-w-md space-y-6 rounded-lg bg-white p-8 shadow">
+        <h1 className="text-center text-2xl font-bold tracking-tight">{title}</h1>
+        {children}
+      </div>
+    </main>
+  )
+}
+
+type FieldProps = InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; error?: string; hint?: string }
+
+export function Field({ label, name, error, hint, ...input }: FieldProps) {
+  const describedBy = error !== undefined ? `${name}-error` : hint !== undefined ? `${name}-hint` : undefined
+  return (
+    <div className="space-y-1">
+      <label htmlFor={name} className="block text-sm font-medium text-gray-700">
+        {label}
+      </label>
+      <input
+        id={name}
+        name={name}
+        aria-invalid={error !== undefined}
+        aria-describedby={describedBy}
+        className="block w-full rounded-md border border-gray-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500 focus:outline-none aria-invalid:border-red-500"
+        {...input}
+      />
+      {error !== undefined ? (
+        <p id={`${name}-error`} className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : hint !== undefined ? (
+        <p id={`${name}-hint`} className="text-xs text-gray-500">
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+export function SubmitButton({ pending, children }: { pending: boolean; children: ReactNode }) {
+  return (
+    <button
+      type="submit"
+      disabled={pending}
+      className="flex w-full justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 focus:outline-none disabled:cursor-wait disabled:opacity-60"
+    >
+      {children}
+    </button>
+  )
+}
+
+export function FormError({ message }: { message: string | null }) {
+  if (message === null) return null
+  return (
+    <p role="alert" data-testid="form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+      {message}
+    </p>
+  )
+}

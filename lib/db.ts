@@ -1,0 +1,105 @@
+import path from 'node:path'
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { dataPath, getEnv, isBuilding } from './env'
+import * as schema from './schema'
+import { acquireStoreLock } from './store-lock'
+
+// One Drizzle API over either PostgreSQL (postgres.js, when DATABASE_URL is set) or the embedded
+// PGlite store in DATA_DIR/pglite. Nothing outside this module can tell which it has.
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+
+type Store = { db: Db; kind: 'postgres' | 'pglite'; close: () => Promise<void> }
+
+// Cached on globalThis: Next gives route handlers, pages and dev hot reloads their own module
+// instances, and each must reuse the one connection (for PGlite, the one owner of its folder).
+const cache = globalThis as typeof globalThis & { passgateStore?: Promise<Store> }
+
+const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'drizzle')
+
+export async function getDb(): Promise<Db> {
+  return (await getStore()).db
+}
+
+function getStore(): Promise<Store> {
+  if (isBuilding()) throw new Error('The database must not be opened during `next build`.')
+  cache.passgateStore ??= openStore().catch((error: unknown) => {
+    cache.passgateStore = undefined // let the next request try again
+    throw error
+  })
+  return cache.passgateStore
+}
+
+async function openStore(): Promise<Store> {
+  const url = getEnv().DATABASE_URL
+  if (url !== undefined) {
+    const { default: postgres } = await import('postgres')
+    const { drizzle } = await import('drizzle-orm/postgres-js')
+    const client = postgres(url, { max: 10, connect_timeout: 5, idle_timeout: 30, onnotice: () => {} })
+    return { db: drizzle({ client, schema }), kind: 'postgres', close: () => client.end({ timeout: 5 }) }
+  }
+  const dir = dataPath('pglite')
+  const release = acquireStoreLock(dir)
+  try {
+    const { PGlite } = await import('@electric-sql/pglite')
+    const { drizzle } = await import('drizzle-orm/pglite')
+    const { migrate } = await import('drizzle-orm/pglite/migrator')
+    const client = await PGlite.create(dir)
+    const db = drizzle({ client, schema })
+    // The embedded store migrates itself, so `npm run dev` needs no setup step.
+    await migrate(db, { migrationsFolder })
+    return {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        await client.close()
+        release()
+      },
+    }
+  } catch (error) {
+    release()
+    throw error
+  }
+}
+
+/** Applies drizzle/ to the configured database (`npm run db:migrate`); idempotent. */
+export async function migrateDatabase(): Promise<void> {
+  const store = await getStore()
+  if (store.kind === 'pglite') return // done on open
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator')
+  await migrate(store.db as Parameters<typeof migrate>[0], { migrationsFolder })
+}
+
+/** Closes the connection (and releases the embedded store's lock); used by scripts and tests. */
+export async function closeDb(): Promise<void> {
+  const store = cache.passgateStore
+  cache.passgateStore = undefined
+  if (store !== undefined) await (await store).close()
+}
+
+/** True when the error means the database could not be reached, as opposed to a bad query. */
+export function isUnavailable(error: unknown): boolean {
+  const codes = new Set([
+    'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE',
+    'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+    '57P01', '57P02', '57P03', '53300', // admin shutdown, crash shutdown, cannot connect now, too many connections
+  ])
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && codes.has(code)) return true
+    if (current.name === 'StoreLockedError') return true
+  }
+  return false
+}
+
+/** True when the database answers a trivial query (for /api/health). */
+export async function pingDatabase(): Promise<boolean> {
+  try {
+    await (await getDb()).execute(sql`select 1`)
+    return true
+  } catch (error) {
+    console.error(`database unavailable: ${error instanceof Error ? error.message : 'unknown error'}`)
+    return false
+  }
+}

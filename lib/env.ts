@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod'
+
+// The only reader of process.env. Parsed once, on first use (never at import, so `next build`
+// can load every module without a configured environment).
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  NEXT_PHASE: z.string().optional(),
+  VERCEL: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  AUTH_SECRET: z.string().optional(),
+  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
+  BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
+  SIGNUP: z.enum(['open', 'closed']).default('open'),
+})
+
+export type Env = z.infer<typeof schema>
+
+let cached: Env | undefined
+
+export function getEnv(): Env {
+  if (cached !== undefined) return cached
+  // Empty variables (`DATABASE_URL=`) mean "unset", as in most .env tooling.
+  const raw = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''))
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`)
+  }
+  cached = parsed.data
+  return cached
+}
+
+export function isBuilding(): boolean {
+  return getEnv().NEXT_PHASE === 'phase-production-build'
+}
+
+/** Where the embedded store and the development secret live (`DATA_DIR`, default `.data`). */
+export function dataPath(...parts: string[]): string {
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), getEnv().DATA_DIR, ...parts)
+}
+
+const SECRET_HINT = 'Generate one with `openssl rand -base64 32` and set AUTH_SECRET.'
+
+let secret: Uint8Array<ArrayBuffer> | undefined
+
+/**
+ * The HS256 signing key. In production it must come from AUTH_SECRET; in development an unset
+ * secret is generated once into DATA_DIR so that `npm run dev` needs no setup and tokens survive
+ * restarts.
+ */
+export function getAuthSecret(): Uint8Array<ArrayBuffer> {
+  if (secret !== undefined) return secret
+  const env = getEnv()
+  if (env.AUTH_SECRET !== undefined) {
+    secret = checkSecret(env.AUTH_SECRET)
+  } else if (env.NODE_ENV === 'production') {
+    throw new Error(`AUTH_SECRET is not set. ${SECRET_HINT}`)
+  } else {
+    secret = checkSecret(readOrCreateDevSecret())
+  }
+  return secret
+}
+
+function checkSecret(value: string): Uint8Array<ArrayBuffer> {
+  const bytes = new TextEncoder().encode(value)
+  // RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output (32 bytes).
+  if (bytes.length < 32) {
+    throw new Error(`AUTH_SECRET is too short (${bytes.length} bytes, at least 32 needed). ${SECRET_HINT}`)
+  }
+  // A long run of one or two characters passes the length check but is no secret.
+  if (new Set(value).size < 8) {
+    throw new Error(`AUTH_SECRET is too weak (too few distinct characters). ${SECRET_HINT}`)
+  }
+  return bytes
+}
+
+function readOrCreateDevSecret(): string {
+  const file = dataPath('auth-secret')
+  try {
+    return fs.readFileSync(file, 'utf8').trim()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const value = randomBytes(32).toString('base64url')
+  try {
+    fs.writeFileSync(file, value, { flag: 'wx', mode: 0o600 })
+    return value
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    return fs.readFileSync(file, 'utf8').trim()
+  }
+}
+
+/** Settings that would be unsafe in production, each as one line; empty when all is well. */
+export function findProductionProblems(): string[] {
+  const env = getEnv()
+  const problems: string[] = []
+  if (env.NODE_ENV === 'production') {
+    try {
+      getAuthSecret()
+    } catch (error) {
+      problems.push((error as Error).message)
+    }
+  }
+  if (env.VERCEL !== undefined && env.DATABASE_URL === undefined) {
+    problems.push(
+      'DATABASE_URL is not set. On Vercel the embedded database would lose its data: set DATABASE_URL to a PostgreSQL server.',
+    )
+  }
+  return problems
+}

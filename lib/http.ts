@@ -1,0 +1,177 @@
+import type { z } from 'zod'
+import { isUnavailable } from './db'
+
+// Request parsing and FastAPI-compatible responses: errors are {"detail": ...}; validation errors
+// are 422 with a list of {loc, msg, type}.
+
+export const MAX_BODY_BYTES = 16 * 1024
+
+export type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response }
+
+export function json(body: unknown, status = 200, headers?: HeadersInit): Response {
+  return Response.json(body, { status, headers })
+}
+
+export function problem(status: number, detail: string, headers?: HeadersInit, extra?: Record<string, string>): Response {
+  return json({ ...extra, detail }, status, headers)
+}
+
+export type FieldError = { loc: (string | number)[]; msg: string; type: string }
+
+// zod's issue codes in the names pydantic (and so FastAPI) gives them.
+const ERROR_TYPES: Record<string, string> = {
+  too_small: 'string_too_short',
+  too_big: 'string_too_long',
+  invalid_type: 'string_type',
+  invalid_format: 'value_error',
+  custom: 'value_error',
+}
+
+export function validationProblem(error: z.ZodError, input: unknown): Response {
+  const detail: FieldError[] = error.issues.map((issue) => {
+    const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined
+    return {
+      loc: ['body', ...issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key))],
+      msg: missing ? 'Field required' : issue.message,
+      type: missing ? 'missing' : (ERROR_TYPES[issue.code] ?? issue.code),
+    }
+  })
+  return json({ detail }, 422)
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current = input
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined
+    current = (current as Record<PropertyKey, unknown>)[key]
+  }
+  return current
+}
+
+function bodyProblem(msg: string, type: string): Response {
+  return json({ detail: [{ loc: ['body'], msg, type }] satisfies FieldError[] }, 422)
+}
+
+/** The raw body, refused with 413 past MAX_BODY_BYTES before any of it is parsed. */
+async function readBody(request: Request): Promise<Parsed<Uint8Array<ArrayBuffer>>> {
+  const tooLarge = (): Parsed<Uint8Array<ArrayBuffer>> => ({
+    ok: false,
+    response: problem(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`),
+  })
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return tooLarge()
+  if (request.body === null) return { ok: true, data: new Uint8Array() }
+  const chunks: Uint8Array<ArrayBuffer>[] = []
+  let size = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel()
+      return tooLarge()
+    }
+    chunks.push(value)
+  }
+  return { ok: true, data: new Uint8Array(Buffer.concat(chunks)) }
+}
+
+function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+}
+
+/** A JSON object body checked against `schema`: 415, 413, or 422 (FastAPI's shapes) otherwise. */
+export async function parseJson<S extends z.ZodType>(request: Request, schema: S): Promise<Parsed<z.infer<S>>> {
+  if (mediaType(request) !== 'application/json') {
+    return { ok: false, response: problem(415, 'Content-Type must be application/json') }
+  }
+  const body = await readBody(request)
+  if (!body.ok) return body
+  let input: unknown
+  try {
+    input = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.data))
+  } catch {
+    return { ok: false, response: bodyProblem('Body is not valid JSON in UTF-8', 'json_invalid') }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, response: bodyProblem('Body must be a JSON object', 'model_attributes_type') }
+  }
+  const parsed = schema.safeParse(input)
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, response: validationProblem(parsed.error, input) }
+}
+
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
+
+/**
+ * A form body (urlencoded, or multipart as browsers send FormData) as text fields. Invalid UTF-8
+ * decodes to U+FFFD; such a value is refused rather than stored altered.
+ */
+export async function readForm(request: Request): Promise<Parsed<Record<string, string>>> {
+  if (!FORM_TYPES.has(mediaType(request))) {
+    return {
+      ok: false,
+      response: problem(415, 'Content-Type must be application/x-www-form-urlencoded or multipart/form-data'),
+    }
+  }
+  const body = await readBody(request)
+  if (!body.ok) return body
+  let form: FormData
+  try {
+    form = await new Response(body.data, { headers: { 'content-type': request.headers.get('content-type')! } }).formData()
+  } catch {
+    return { ok: false, response: bodyProblem('Body is not a valid form', 'form_invalid') }
+  }
+  const fields: Record<string, string> = {}
+  for (const [name, value] of form) {
+    if (typeof value !== 'string' || value.includes('\uFFFD')) {
+      return { ok: false, response: bodyProblem(`Field "${name.slice(0, 64)}" must be UTF-8 text`, 'string_type') }
+    }
+    fields[name] ??= value
+  }
+  return { ok: true, data: fields }
+}
+
+/** Who is calling, as recorded on a session. */
+export function clientInfo(request: Request): { userAgent: string | null; ip: string | null } {
+  // `next start` fills X-Forwarded-For from the socket when no proxy set it.
+  const forwarded = request.headers.get('x-forwarded-for')
+  return {
+    userAgent: request.headers.get('user-agent'),
+    ip: forwarded === null ? null : forwarded.split(',')[0]!.trim(),
+  }
+}
+
+type Handler<C> = (request: Request, context: C) => Promise<Response>
+
+/**
+ * Wraps a route handler: the one place where an unexpected error becomes a generic 500 (or a 503
+ * when the database is out of reach) with a log line that carries no request data, and where every
+ * API response is marked `Cache-Control: no-store`.
+ */
+export function route<C>(handler: Handler<C>): Handler<C> {
+  return async (request, context) => {
+    let response: Response
+    try {
+      response = await handler(request, context)
+    } catch (error) {
+      const unavailable = isUnavailable(error)
+      console.error(`${request.method} ${new URL(request.url).pathname}: ${describeError(error)}`)
+      response = unavailable ? problem(503, 'Service unavailable') : problem(500, 'Internal Server Error')
+    }
+    response.headers.set('Cache-Control', 'no-store')
+    return response
+  }
+}
+
+/**
+ * The innermost cause's name, code and message. Drizzle's own error message lists the query's
+ * parameters (a password hash, say), so it is never logged.
+ */
+function describeError(error: unknown): string {
+  let inner = error
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause
+  if (!(inner instanceof Error)) return 'non-Error thrown'
+  if ('params' in inner) return `${inner.name}: query failed`
+  const code = (inner as { code?: unknown }).code
+  return `${inner.name}${typeof code === 'string' ? ` ${code}` : ''}: ${inner.message}`
+}

@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm'
+import { getDb } from './db'
+import { hashPassword, verifyPassword } from './password'
+import { users } from './schema'
+
+// Owns the `users` table. The password hash never leaves this module except toward lib/password.ts.
+
+export type Role = 'user' | 'admin'
+
+export type PublicUser = {
+  id: number
+  username: string
+  email: string | null
+  full_name: string | null
+  disabled: boolean
+  role: Role
+  created_at: string
+}
+
+/** The columns of a public user, for queries in other modules that join `users` (sessions). */
+export const publicUserColumns = {
+  id: users.id,
+  username: users.username,
+  email: users.email,
+  fullName: users.fullName,
+  disabled: users.disabled,
+  role: users.role,
+  createdAt: users.createdAt,
+}
+
+type PublicUserRow = { [K in keyof typeof publicUserColumns]: (typeof users.$inferSelect)[K] }
+
+export function toPublicUser(row: PublicUserRow): PublicUser {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    full_name: row.fullName,
+    disabled: row.disabled,
+    role: row.role,
+    created_at: row.createdAt.toISOString(),
+  }
+}
+
+export type NewUser = {
+  username: string
+  password: string
+  email?: string | null
+  fullName?: string | null
+  role?: Role
+}
+
+export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' }
+
+/** Creates a user; a username taken in any letter case is refused by the unique index, race-free. */
+export async function createUser(input: NewUser): Promise<CreateUserResult> {
+  const hashedPassword = await hashPassword(input.password)
+  const db = await getDb()
+  const rows = await db
+    .insert(users)
+    .values({
+      username: input.username,
+      hashedPassword,
+      email: input.email ?? null,
+      fullName: input.fullName ?? null,
+      role: input.role ?? 'user',
+    })
+    .onConflictDoNothing()
+    .returning(publicUserColumns)
+  const row = rows[0]
+  return row === undefined ? { ok: false, reason: 'username_taken' } : { ok: true, user: toPublicUser(row) }
+}
+
+export type CheckCredentialsResult =
+  | { ok: true; user: PublicUser }
+  | { ok: false; reason: 'invalid_credentials' | 'inactive' }
+
+/**
+ * Checks a username and password. An unknown user costs the same bcrypt time as a wrong password
+ * and gets the same answer. "Inactive" is said only to someone who knows the password.
+ */
+export async function checkCredentials(username: string, password: string): Promise<CheckCredentialsResult> {
+  const db = await getDb()
+  const [row] = await db
+    .select({ ...publicUserColumns, hashedPassword: users.hashedPassword })
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${username})`)
+  const valid = await verifyPassword(password, row?.hashedPassword ?? null)
+  if (row === undefined || !valid) return { ok: false, reason: 'invalid_credentials' }
+  if (row.disabled) return { ok: false, reason: 'inactive' }
+  return { ok: true, user: toPublicUser(row) }
+}

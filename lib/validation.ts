@@ -1,0 +1,64 @@
+import { z } from 'zod'
+
+// Field rules shared by the API, the sign-up form and (later) the OpenAPI document. This module
+// runs in the browser too: keep it free of server-only imports.
+
+export const PASSWORD_MIN_CHARS = 8
+export const PASSWORD_MAX_BYTES = 72
+
+const byteLength = (value: string): number => new TextEncoder().encode(value).length
+
+/** A string that is well-formed Unicode (no lone surrogates) and holds no NUL byte. */
+function text() {
+  return z
+    .string()
+    .refine((value) => value.isWellFormed(), 'Must be valid Unicode text')
+    .refine((value) => !value.includes('\0'), 'Must not contain a NUL byte')
+}
+
+export const UsernameSchema = z
+  .string()
+  .min(3, 'Username must be at least 3 characters')
+  .max(32, 'Username must be at most 32 characters')
+  .regex(/^[A-Za-z0-9_.-]+$/, 'Username may use only letters, digits, "_", "." and "-"')
+
+// NIST SP 800-63B 3.1.1.2: a minimum length and no composition rules.
+export const PasswordSchema = text()
+  .refine((value) => [...value].length >= PASSWORD_MIN_CHARS, `Password must be at least ${PASSWORD_MIN_CHARS} characters`)
+  // bcrypt uses only the first 72 bytes: a longer password is refused, never silently cut.
+  .refine((value) => byteLength(value) <= PASSWORD_MAX_BYTES, `Password must be at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`)
+
+export const EmailSchema = z.email('Enter a valid email address').max(254, 'Email must be at most 254 characters')
+
+export const FullNameSchema = text()
+  .max(100, 'Full name must be at most 100 characters')
+  .refine((value) => !/\p{Cc}/u.test(value), 'Full name must not contain control characters')
+
+export const SignUpSchema = z
+  .object({
+    username: UsernameSchema,
+    password: PasswordSchema,
+    email: EmailSchema.nullish(),
+    full_name: FullNameSchema.nullish(),
+  })
+  .refine((body) => body.password.toLowerCase() !== body.username.toLowerCase(), {
+    path: ['password'],
+    message: 'Password must not be the username',
+  })
+
+export type SignUp = z.infer<typeof SignUpSchema>
+
+// The password grant's form (RFC 6749 section 4.3.2). Credentials are only checked for shape here:
+// a login never says which rule a stored password breaks.
+export const PasswordGrantSchema = z.object({
+  username: text().min(1).max(256),
+  password: text().min(1).max(1024),
+})
+
+/** `next` after login: only a path on this site ("/admin"), never "//evil.example" or a URL. */
+export function safeNextPath(value: string | null | undefined, fallback = '/admin'): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback
+  // Control characters could smuggle a second line or a scheme past the checks above.
+  if (/\p{Cc}/u.test(value)) return fallback
+  return value
+}
