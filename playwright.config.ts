@@ -1,0 +1,55 @@
+import fs from 'node:fs'
+import { defineConfig } from '@playwright/test'
+
+// One environment for the test server and the tests themselves (which forge tokens with the same
+// secret). DATABASE_URL passes through: unset, the server uses a fresh embedded store in
+// .data/test; set, it uses that PostgreSQL database (see .ci/run).
+process.env.AUTH_SECRET = 'test-only secret for passgate test runs; never deploy this value'
+process.env.BCRYPT_COST = '10'
+process.env.DATA_DIR = '.data/test'
+
+const port = Number(process.env.TEST_PORT ?? 3100)
+export const baseURL = `http://127.0.0.1:${port}`
+
+// Debian's Chromium where there is one (no browser download needed); else Playwright's own.
+const executablePath = process.env.CHROMIUM_PATH ?? (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
+
+export default defineConfig({
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 2,
+  reporter: [['list'], ['./tests/summary-reporter.ts']],
+  timeout: 30_000,
+  use: { baseURL },
+  projects: [
+    { name: 'unit', testDir: 'tests/unit' },
+    { name: 'api', testDir: 'tests/api' },
+    {
+      name: 'e2e',
+      testDir: 'tests/e2e',
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: `npx tsx tests/server.ts ${port}`,
+    url: `${baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+})

@@ -1,0 +1,91 @@
+import { expect, test } from '@playwright/test'
+import { PASSWORD, api, bearer, expect401, requestToken, signUp, uniqueName } from '../helpers'
+
+test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
+  test('form-urlencoded credentials get a bearer token and an HttpOnly session cookie', async () => {
+    const { username } = await signUp()
+    const response = await requestToken(username, PASSWORD)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    const body = await response.json()
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800 })
+    const cookie = response.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(new RegExp(`^passgate_access=${body.access_token.replace(/\./g, '\\.')};`))
+    for (const attribute of ['Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=1800']) expect(cookie).toContain(attribute)
+    // Served over plain http here, so not Secure (it would never be sent back otherwise).
+    expect(cookie).not.toContain('Secure')
+    const me = await api('/api/users/me', { headers: bearer(body.access_token) })
+    expect((await me.json()).username).toBe(username)
+  })
+
+  test('multipart credentials, as the tutorial login page sends FormData, work too', async () => {
+    const { username } = await signUp()
+    const form = new FormData()
+    form.set('username', username)
+    form.set('password', PASSWORD)
+    const response = await api('/api/token', { method: 'POST', body: form })
+    expect(response.status).toBe(200)
+  })
+
+  test('the username matches in any letter case', async () => {
+    const { username } = await signUp()
+    expect((await requestToken(username.toUpperCase(), PASSWORD)).status).toBe(200)
+  })
+
+  test('a wrong password and an unknown user get the same 401, with WWW-Authenticate', async () => {
+    const { username } = await signUp()
+    const wrong = await requestToken(username, 'not the password')
+    const unknown = await requestToken(uniqueName('nobody'), 'not the password')
+    for (const response of [wrong, unknown]) {
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe('Bearer')
+      expect(response.headers.get('set-cookie')).toBeNull()
+      expect(await response.json()).toEqual({ error: 'invalid_grant', detail: 'Incorrect username or password' })
+    }
+  })
+
+  test('the right password plus extra bytes past bcrypt\'s 72 is refused, not truncated', async () => {
+    const password = 'p'.repeat(72)
+    const { username } = await signUp({ password })
+    expect((await requestToken(username, password)).status).toBe(200)
+    expect((await requestToken(username, `${password}-and-more`)).status).toBe(401)
+  })
+
+  test('a missing field is 400 invalid_request', async () => {
+    const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ username: 'someone' }) })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: 'invalid_request', detail: expect.any(String) })
+  })
+
+  test('an unknown grant_type is 400 unsupported_grant_type', async () => {
+    const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: 'unsupported_grant_type', detail: expect.any(String) })
+  })
+
+  test('JSON is 415: the grant is a form', async () => {
+    const response = await api('/api/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'x', password: 'y' }),
+    })
+    expect(response.status).toBe(415)
+    expect(await response.json()).toHaveProperty('detail')
+  })
+
+  test('invalid UTF-8 in a form value is 422, not a silently altered password', async () => {
+    const response = await api('/api/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=someone&password=%FF%FE',
+    })
+    expect(response.status).toBe(422)
+    expect(await response.json()).toHaveProperty('detail')
+  })
+
+  test('without credentials the protected routes answer 401 Not authenticated', async () => {
+    for (const path of ['/api/users/me', '/api/users/me/', '/api/users/me/items']) {
+      await expect401(await api(path), 'Not authenticated', 'Bearer')
+    }
+  })
+})

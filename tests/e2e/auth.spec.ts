@@ -1,0 +1,68 @@
+import { expect, type Page, test } from '@playwright/test'
+import { PASSWORD, signUp, uniqueName } from '../helpers'
+
+// A person in a browser: sign up, land on /admin, sign out, be turned away from /admin, sign in.
+
+test.beforeEach(({ page }) => {
+  // Errors are shown inline, never in a dialog.
+  page.on('dialog', (dialog) => {
+    throw new Error(`unexpected dialog: ${dialog.message()}`)
+  })
+})
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+test('sign up, see /admin, sign out, get sent back to /login, sign in again', async ({ page }) => {
+  const username = uniqueName('browser')
+  await page.goto('/signup')
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByLabel('Email (optional)').fill('browser@example.com')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+
+  await expect(page).toHaveURL(/\/admin$/)
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Signed in as ${username}`)
+  await expect(page.getByText('browser@example.com')).toBeVisible()
+  // The session is an HttpOnly cookie: nothing for scripts in localStorage or document.cookie.
+  expect(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie)).toBe('{}')
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/admin.png' })
+
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page).toHaveURL(/\/login$/)
+  await page.goto('/admin')
+  await expect(page).toHaveURL(/\/login\?next=\/admin$/)
+
+  await signIn(page, username, PASSWORD)
+  await expect(page).toHaveURL(/\/admin$/)
+  await expect(page.getByTestId('signed-in-as')).toHaveText(username)
+})
+
+test('a wrong password shows the error inline and stays on /login', async ({ page }) => {
+  const { username } = await signUp()
+  await page.goto('/login')
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/login.png' })
+  await signIn(page, username, 'not the password')
+  await expect(page.getByTestId('form-error')).toHaveText('Incorrect username or password')
+  await expect(page).toHaveURL(/\/login$/)
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled()
+})
+
+test('sign-up shows the rule that failed next to its field', async ({ page }) => {
+  await page.goto('/signup')
+  await page.getByLabel('Username').fill(uniqueName())
+  await page.getByLabel('Password').fill('short')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await expect(page.locator('#password-error')).toHaveText('Password must be at least 8 characters')
+  await expect(page).toHaveURL(/\/signup$/)
+})
+
+test('after login the user lands on `next`, but only if it is a path on this site', async ({ page }) => {
+  const { username } = await signUp()
+  await page.goto('/login?next=//evil.example/steal')
+  await signIn(page, username, PASSWORD)
+  await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/admin$/)
+})

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto'
+import { expect } from '@playwright/test'
+
+// Shared by the API and e2e suites. Plain fetch (no cookie jar): each call says exactly which
+// credentials it sends.
+
+export const BASE_URL = `http://127.0.0.1:${process.env.TEST_PORT ?? 3100}`
+export const TEST_SECRET = new TextEncoder().encode(process.env.AUTH_SECRET)
+export const PASSWORD = 'correct horse battery'
+
+/** A username no other test uses (tests run in parallel and share the database). */
+export function uniqueName(prefix = 'user'): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`
+}
+
+export function api(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(BASE_URL + path, { redirect: 'manual', ...init })
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+}
+
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` }
+}
+
+export async function signUp(fields: Record<string, unknown> = {}): Promise<{ id: number; username: string; password: string }> {
+  const username = (fields.username as string | undefined) ?? uniqueName()
+  const password = (fields.password as string | undefined) ?? PASSWORD
+  const response = await postJson('/api/users', { username, password, ...fields })
+  expect(response.status, await response.clone().text()).toBe(200)
+  const user = (await response.json()) as { id: number }
+  return { id: user.id, username, password }
+}
+
+export function requestToken(username: string, password: string): Promise<Response> {
+  return api('/api/token', { method: 'POST', body: new URLSearchParams({ username, password }) })
+}
+
+export async function logIn(username: string, password = PASSWORD): Promise<string> {
+  const response = await requestToken(username, password)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return ((await response.json()) as { access_token: string }).access_token
+}
+
+/** A signed-up, signed-in user with its bearer token. */
+export async function newSession(): Promise<{ id: number; username: string; token: string }> {
+  const user = await signUp()
+  return { id: user.id, username: user.username, token: await logIn(user.username) }
+}
+
+export async function expect401(response: Response, detail: string, challenge: string): Promise<void> {
+  expect(response.status).toBe(401)
+  expect(response.headers.get('www-authenticate')).toBe(challenge)
+  expect(await response.json()).toEqual({ detail })
+}

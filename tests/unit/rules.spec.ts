@@ -1,0 +1,98 @@
+import { expect, test } from '@playwright/test'
+import { SignJWT } from 'jose'
+import { hashPassword, verifyPassword } from '../../lib/password'
+import { signAccessToken, verifyAccessToken } from '../../lib/tokens'
+import { PasswordSchema, SignUpSchema, safeNextPath } from '../../lib/validation'
+
+const secret = new TextEncoder().encode(process.env.AUTH_SECRET)
+
+test.describe('password rules (NIST SP 800-63B)', () => {
+  const cases: [string, string, boolean][] = [
+    ['7 characters', 'abcdefg', false],
+    ['8 characters', 'abcdefgh', true],
+    ['8 characters of emoji (32 bytes)', '🔑'.repeat(8), true],
+    ['72 bytes', 'x'.repeat(72), true],
+    ['73 bytes', 'x'.repeat(73), false],
+    ['73 bytes in two-byte characters', 'x' + 'é'.repeat(36), false],
+    ['a NUL byte', 'abcdefgh\u0000', false],
+    ['a lone surrogate', 'abcdefgh\ud800', false],
+    ['spaces and symbols, no composition rules', 'all lower case words', true],
+  ]
+  for (const [name, password, ok] of cases) {
+    test(`${ok ? 'accepts' : 'refuses'} ${name}`, () => {
+      expect(PasswordSchema.safeParse(password).success).toBe(ok)
+    })
+  }
+
+  test('refuses the username as password, in any letter case', () => {
+    const result = SignUpSchema.safeParse({ username: 'Ferdinand', password: 'fERDINAND' })
+    expect(result.success).toBe(false)
+    expect(result.error?.issues[0]).toMatchObject({ path: ['password'], message: 'Password must not be the username' })
+  })
+})
+
+test.describe('password hashing', () => {
+  test('verifies the right password and refuses a wrong one', async () => {
+    const hash = await hashPassword('correct horse battery')
+    expect(hash).toMatch(/^\$2[aby]\$\d\d\$/)
+    expect(await verifyPassword('correct horse battery', hash)).toBe(true)
+    expect(await verifyPassword('correct horse batterY', hash)).toBe(false)
+  })
+
+  test('refuses a longer password that shares the 72 bytes bcrypt looks at', async () => {
+    const password = 'z'.repeat(72)
+    const hash = await hashPassword(password)
+    expect(await verifyPassword(password, hash)).toBe(true)
+    expect(await verifyPassword(`${password}extra`, hash)).toBe(false)
+  })
+
+  test('verifies hashes made by passlib (the FastAPI tutorial database), $2b$ and $2y$', async () => {
+    // FastAPI's tutorial user "johndoe", password "secret", hashed by passlib.
+    const passlib = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW'
+    expect(await verifyPassword('secret', passlib)).toBe(true)
+    expect(await verifyPassword('secret', passlib.replace('$2b$', '$2y$'))).toBe(true)
+    expect(await verifyPassword('Secret', passlib)).toBe(false)
+  })
+
+  test('an unknown user (no hash) is refused', async () => {
+    expect(await verifyPassword('anything at all', null)).toBe(false)
+  })
+})
+
+test.describe('access tokens', () => {
+  const claims = { userId: 42, sessionId: '6f1c1f4e-3c2b-4d5e-8f90-123456789abc' }
+
+  test('round-trip the user and session', async () => {
+    expect(await verifyAccessToken(await signAccessToken(claims))).toEqual(claims)
+  })
+
+  test('refuse other algorithms, missing claims and expired tokens', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const base = { sub: '42', sid: claims.sessionId, iss: 'passgate', aud: 'passgate', iat: now, exp: now + 60 }
+    const sign = (payload: object, alg = 'HS256') => new SignJWT({ ...payload }).setProtectedHeader({ alg }).sign(secret)
+    expect(await verifyAccessToken(await sign(base))).toEqual(claims)
+    expect(await verifyAccessToken(await sign(base, 'HS384'))).toBeNull()
+    expect(await verifyAccessToken(await sign({ ...base, exp: now - 1 }))).toBeNull()
+    expect(await verifyAccessToken(await sign({ ...base, exp: undefined }))).toBeNull()
+    expect(await verifyAccessToken(await sign({ ...base, sid: 'not-a-uuid' }))).toBeNull()
+    expect(await verifyAccessToken(await sign({ ...base, sub: 'alice' }))).toBeNull()
+    expect(await verifyAccessToken(await sign({ ...base, aud: 'other' }))).toBeNull()
+  })
+})
+
+test.describe('the `next` path after login', () => {
+  const cases: [string | null, string][] = [
+    ['/admin', '/admin'],
+    ['/admin?tab=sessions', '/admin?tab=sessions'],
+    ['//evil.example', '/admin'],
+    ['/\\evil.example', '/admin'],
+    ['https://evil.example', '/admin'],
+    ['/\tevil', '/admin'],
+    [null, '/admin'],
+  ]
+  for (const [value, expected] of cases) {
+    test(`${JSON.stringify(value)} leads to ${expected}`, () => {
+      expect(safeNextPath(value)).toBe(expected)
+    })
+  }
+})
