@@ -1,5 +1,6 @@
-import { pingDatabase } from './db'
+import { getDb } from './db'
 import { findProductionProblems } from './env'
+import { StoreLockedError } from './store-lock'
 
 /** Refuses unsafe production settings (one line each), then opens the database in the background. */
 export function startServer(): void {
@@ -9,6 +10,11 @@ export function startServer(): void {
     process.exit(1)
   }
   // Open (for the embedded store: create and migrate) the database now rather than on the first
-  // request; /api/health answers 200 once it is ready.
-  void pingDatabase()
+  // request; /api/health answers 200 once it is ready. A second server on the same embedded
+  // store stops here, naming the process that owns it.
+  getDb().catch((error: unknown) => {
+    if (!(error instanceof StoreLockedError)) return // reported by /api/health and each request
+    console.error(`passgate cannot start: ${error.message}`)
+    process.exit(1)
+  })
 }
