@@ -6,10 +6,8 @@ import { ACCESS_COOKIE, verifyAccessToken } from '@/lib/tokens'
 // expect, instead of a redirect. (2) A visitor without a verifiable session cookie is sent from
 // /admin to /login, with `next` to come back.
 export async function proxy(request: NextRequest): Promise<NextResponse> {
-  const { pathname, search } = request.nextUrl
-  if (pathname.length > 1 && pathname.endsWith('/')) {
-    return NextResponse.rewrite(new URL(pathname.replace(/\/+$/, '') + search, request.url))
-  }
+  const { search } = request.nextUrl
+  const pathname = request.nextUrl.pathname.replace(/(.)\/+$/, '$1')
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
     const token = request.cookies.get(ACCESS_COOKIE)?.value
     if (token === undefined || (await verifyAccessToken(token)) === null) {
@@ -18,6 +16,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
       return NextResponse.redirect(new URL(`/login?next=${next}`, request.url))
     }
   }
+  if (pathname !== request.nextUrl.pathname) return NextResponse.rewrite(new URL(pathname + search, request.url))
   return NextResponse.next()
 }
 

@@ -43,18 +43,6 @@ export function Field({ label, name, error, hint, ...input }: FieldProps) {
   )
 }
 
-export function SubmitButton({ pending, children }: { pending: boolean; children: ReactNode }) {
-  return (
-    <button
-      type="submit"
-      disabled={pending}
-      className="flex w-full justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 focus:outline-none disabled:cursor-wait disabled:opacity-60"
-    >
-      {children}
-    </button>
-  )
-}
-
 export function FormError({ message }: { message: string | null }) {
   if (message === null) return null
   return (

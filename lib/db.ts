@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { dataPath, getEnv, isBuilding } from './env'
 import * as schema from './schema'
+import { describeError } from './log'
 import { acquireStoreLock } from './store-lock'
 
 // One Drizzle API over either PostgreSQL (postgres.js, when DATABASE_URL is set) or the embedded
@@ -41,11 +42,12 @@ async function openStore(): Promise<Store> {
   }
   const dir = dataPath('pglite')
   const release = acquireStoreLock(dir)
+  let client: import('@electric-sql/pglite').PGlite | undefined
   try {
     const { PGlite } = await import('@electric-sql/pglite')
     const { drizzle } = await import('drizzle-orm/pglite')
     const { migrate } = await import('drizzle-orm/pglite/migrator')
-    const client = await PGlite.create(dir)
+    client = await PGlite.create(dir)
     const db = drizzle({ client, schema })
     // The embedded store migrates itself, so `npm run dev` needs no setup step.
     await migrate(db, { migrationsFolder })
@@ -53,11 +55,13 @@ async function openStore(): Promise<Store> {
       db,
       kind: 'pglite',
       close: async () => {
-        await client.close()
+        await client?.close()
         release()
       },
     }
   } catch (error) {
+    // Closed before the lock is released: a retry must never find this client still open.
+    await client?.close().catch(() => {})
     release()
     throw error
   }
@@ -99,7 +103,7 @@ export async function pingDatabase(): Promise<boolean> {
     await (await getDb()).execute(sql`select 1`)
     return true
   } catch (error) {
-    console.error(`database unavailable: ${error instanceof Error ? error.message : 'unknown error'}`)
+    console.error(`database unavailable: ${describeError(error)}`)
     return false
   }
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { isUnavailable } from './db'
+import { describeError } from './log'
 
 // Request parsing and FastAPI-compatible responses: errors are {"detail": ...}; validation errors
 // are 422 with a list of {loc, msg, type}.
@@ -143,6 +144,17 @@ export function clientInfo(request: Request): { userAgent: string | null; ip: st
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>
 
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/**
+ * 405 in FastAPI's shape ({"detail"} and an Allow header) for the methods a route does not serve;
+ * Next's own 405 has an empty body. Use as `export const { GET, PUT } = otherMethods('POST')`.
+ */
+export function otherMethods(...allowed: Method[]): Record<Method, () => Promise<Response>> {
+  const refuse = async () => problem(405, 'Method Not Allowed', { Allow: allowed.join(', ') })
+  return { GET: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse }
+}
+
 /**
  * Wraps a route handler: the one place where an unexpected error becomes a generic 500 (or a 503
  * when the database is out of reach) with a log line that carries no request data, and where every
@@ -161,17 +173,4 @@ export function route<C>(handler: Handler<C>): Handler<C> {
     response.headers.set('Cache-Control', 'no-store')
     return response
   }
-}
-
-/**
- * The innermost cause's name, code and message. Drizzle's own error message lists the query's
- * parameters (a password hash, say), so it is never logged.
- */
-function describeError(error: unknown): string {
-  let inner = error
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause
-  if (!(inner instanceof Error)) return 'non-Error thrown'
-  if ('params' in inner) return `${inner.name}: query failed`
-  const code = (inner as { code?: unknown }).code
-  return `${inner.name}${typeof code === 'string' ? ` ${code}` : ''}: ${inner.message}`
 }

@@ -10,6 +10,12 @@ export function hashPassword(password: string): Promise<string> {
 
 let dummyHash: Promise<string> | undefined
 
+/** Made once at start-up, so even the first unknown-user login costs only one comparison. */
+export function prepareDummyHash(): Promise<string> {
+  dummyHash ??= bcrypt.hash('passgate-dummy-password', getEnv().BCRYPT_COST)
+  return dummyHash
+}
+
 /**
  * Compares in constant time (bcrypt's own comparison). With `hash === null` (no such user) it
  * still spends one bcrypt comparison at the configured cost, so an unknown username cannot be
@@ -18,8 +24,7 @@ let dummyHash: Promise<string> | undefined
 export async function verifyPassword(password: string, hash: string | null): Promise<boolean> {
   // bcrypt ignores bytes past 72: "stored password + anything" must not verify.
   if (hash === null || bcrypt.truncates(password)) {
-    dummyHash ??= bcrypt.hash('passgate-dummy-password', getEnv().BCRYPT_COST)
-    await bcrypt.compare(password, await dummyHash)
+    await bcrypt.compare(password, await prepareDummyHash())
     return false
   }
   return bcrypt.compare(password, hash)

@@ -9,6 +9,10 @@ import path from 'node:path'
 
 export type LockOwner = { pid: number; command: string; since: string; nonce: string }
 
+// The locks this process holds, by nonce. A lock that names our own pid but not one of these was
+// left by an earlier process that had the same pid (common in containers): it is stale.
+const held = ((globalThis as typeof globalThis & { passgateHeldLocks?: Set<string> }).passgateHeldLocks ??= new Set())
+
 export class StoreLockedError extends Error {
   constructor(
     readonly dir: string,
@@ -39,8 +43,10 @@ export function acquireStoreLock(dir: string): () => void {
   const content = JSON.stringify(owner)
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(lockPath, content)) {
+      held.add(owner.nonce)
       const release = (): void => {
-        if (fs.existsSync(lockPath) && readRaw(lockPath) === content) fs.rmSync(lockPath, { force: true })
+        if (readRaw(lockPath) === content) fs.rmSync(lockPath, { force: true })
+        held.delete(owner.nonce)
         process.off('exit', release)
       }
       process.on('exit', release)
@@ -49,7 +55,7 @@ export function acquireStoreLock(dir: string): () => void {
     const raw = readRaw(lockPath)
     if (raw === null) continue // released between our two steps: try again
     const current = parseOwner(raw)
-    if (current !== null && isAlive(current.pid)) throw new StoreLockedError(dir, current)
+    if (current !== null && isAlive(current)) throw new StoreLockedError(dir, current)
     removeStaleLock(lockPath, raw)
   }
   throw new StoreLockedError(dir, null)
@@ -107,15 +113,17 @@ function readRaw(lockPath: string): string | null {
 function parseOwner(raw: string): LockOwner | null {
   try {
     const value = JSON.parse(raw) as Partial<LockOwner>
-    return Number.isInteger(value.pid) ? (value as LockOwner) : null
+    // pid 0 and negative pids address process groups: kill(0, 0) would always "succeed".
+    return Number.isInteger(value.pid) && value.pid! > 0 ? (value as LockOwner) : null
   } catch {
     return null
   }
 }
 
-function isAlive(pid: number): boolean {
+function isAlive(owner: LockOwner): boolean {
+  if (owner.pid === process.pid) return held.has(owner.nonce)
   try {
-    process.kill(pid, 0)
+    process.kill(owner.pid, 0)
     return true
   } catch (error) {
     // EPERM: the process exists but belongs to another user.

@@ -1,12 +1,13 @@
 // `npm run db:migrate`: applies drizzle/ to DATABASE_URL, or creates and migrates the embedded
 // store (refused with a clear message while a server owns it).
+import { describeError } from '../lib/log'
 import { closeDb, migrateDatabase } from '../lib/db'
 
 try {
   await migrateDatabase()
   console.log('Database is up to date.')
 } catch (error) {
-  console.error(`Migration failed: ${error instanceof Error ? error.message : String(error)}`)
+  console.error(`Migration failed: ${describeError(error)}`)
   process.exitCode = 1
 } finally {
   await closeDb()

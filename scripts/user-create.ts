@@ -1,5 +1,6 @@
 // `npm run user:create -- <username> [--admin]`: creates a user from a terminal, for example the
 // first admin. The password comes from PASSWORD, or is asked for without echo.
+import { describeError } from '../lib/log'
 import { closeDb } from '../lib/db'
 import { createUser } from '../lib/users'
 import { SignUpSchema } from '../lib/validation'
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main()
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error))
+  console.error(describeError(error))
   process.exitCode = 1
 } finally {
   await closeDb()

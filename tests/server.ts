@@ -5,11 +5,14 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { closeDb, migrateDatabase } from '../lib/db'
 import { dataPath, getEnv } from '../lib/env'
+import { acquireStoreLock } from '../lib/store-lock'
 
 const port = process.argv[2] ?? '3100'
 if (getEnv().DATABASE_URL === undefined) {
+  // Under the store's own lock: a test run already using this folder is never wiped.
+  const release = acquireStoreLock(dataPath('pglite'))
   fs.rmSync(dataPath('pglite'), { recursive: true, force: true })
-  fs.rmSync(dataPath('pglite.lock'), { force: true })
+  release()
 }
 await migrateDatabase()
 await closeDb()

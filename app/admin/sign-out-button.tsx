@@ -1,6 +1,7 @@
 'use client'
 
 import { useState } from 'react'
+import { SecondaryButton } from '@/app/buttons'
 
 export function SignOutButton() {
   const [pending, setPending] = useState(false)
@@ -13,13 +14,8 @@ export function SignOutButton() {
   }
 
   return (
-    <button
-      type="button"
-      onClick={signOut}
-      disabled={pending}
-      className="rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
-    >
+    <SecondaryButton pending={pending} onClick={signOut}>
       {pending ? 'Signing out…' : 'Sign out'}
-    </button>
+    </SecondaryButton>
   )
 }

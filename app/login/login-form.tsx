@@ -2,7 +2,8 @@
 
 import { type FormEvent, useState } from 'react'
 import { NETWORK_ERROR, readApiError, requestToken } from '@/app/api-client'
-import { Field, FormError, SubmitButton } from '@/app/ui'
+import { SubmitButton } from '@/app/buttons'
+import { Field, FormError } from '@/app/ui'
 
 export function LoginForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null)

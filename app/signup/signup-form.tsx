@@ -2,7 +2,8 @@
 
 import { type FormEvent, useState } from 'react'
 import { type FieldErrors, NETWORK_ERROR, readApiError, requestToken } from '@/app/api-client'
-import { Field, FormError, SubmitButton } from '@/app/ui'
+import { SubmitButton } from '@/app/buttons'
+import { Field, FormError } from '@/app/ui'
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '@/lib/validation'
 
 export function SignUpForm() {

@@ -57,6 +57,12 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_request', detail: expect.any(String) })
   })
 
+  test('a NUL byte in a credential is 422 naming the field', async () => {
+    const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ username: 'nul\u0000name', password: 'x' }) })
+    expect(response.status).toBe(422)
+    expect((await response.json()).detail[0].loc).toEqual(['body', 'username'])
+  })
+
   test('an unknown grant_type is 400 unsupported_grant_type', async () => {
     const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) })
     expect(response.status).toBe(400)

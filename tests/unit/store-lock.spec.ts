@@ -98,3 +98,9 @@ test('a sign-up acknowledged by the embedded store survives the process being ki
   expect(code).toBe(0)
   expect(output.trim()).toBe('{"ok":true}')
 })
+
+test('a lock naming our own pid but not held by us (a restarted container) is stale', () => {
+  const dir = path.join(tempDir(), 'pglite')
+  fs.writeFileSync(`${dir}.lock`, JSON.stringify({ pid: process.pid, command: 'earlier run', since: '', nonce: 'not-ours' }))
+  acquireStoreLock(dir)()
+})

@@ -1,5 +1,5 @@
 import { pingDatabase } from '@/lib/db'
-import { json, route } from '@/lib/http'
+import { json, otherMethods, route } from '@/lib/http'
 
 // Readiness: ok once the database (for the embedded store: created and migrated) answers.
 export const GET = route(async () =>
@@ -7,3 +7,5 @@ export const GET = route(async () =>
     ? json({ status: 'ok', database: 'ok' })
     : json({ status: 'error', database: 'unavailable', detail: 'Service unavailable' }, 503),
 )
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')

@@ -1,5 +1,5 @@
 import { requireUser, sessionCookie } from '@/lib/auth'
-import { route } from '@/lib/http'
+import { otherMethods, route } from '@/lib/http'
 import { endSession } from '@/lib/sessions'
 
 // Ends this session: its tokens stop working on every instance at once. The cookie is cleared
@@ -14,3 +14,5 @@ export const POST = route(async (request) => {
   await endSession(auth.sessionId)
   return new Response(null, { status: 204, headers: clear })
 })
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

@@ -1,5 +1,5 @@
 import { logIn, sessionCookie } from '@/lib/auth'
-import { json, problem, readForm, route } from '@/lib/http'
+import { json, otherMethods, problem, readForm, route, validationProblem } from '@/lib/http'
 import { PasswordGrantSchema } from '@/lib/validation'
 
 // The OAuth2 password grant (RFC 6749 section 4.3), as FastAPI's tutorial serves it: a first-party
@@ -16,10 +16,11 @@ export const POST = route(async (request) => {
   if (grantType !== 'password') {
     return tokenError(400, 'unsupported_grant_type', 'grant_type must be "password"')
   }
-  const parsed = PasswordGrantSchema.safeParse(form.data)
-  if (!parsed.success) {
+  if (!form.data.username || !form.data.password) {
     return tokenError(400, 'invalid_request', 'username and password are required')
   }
+  const parsed = PasswordGrantSchema.safeParse(form.data)
+  if (!parsed.success) return validationProblem(parsed.error, form.data)
   const result = await logIn(parsed.data.username, parsed.data.password, request)
   if (!result.ok) {
     return result.reason === 'inactive'
@@ -32,3 +33,5 @@ export const POST = route(async (request) => {
     { 'Set-Cookie': sessionCookie(request, result.accessToken, result.expiresIn) },
   )
 })
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

@@ -1,5 +1,5 @@
 import { getEnv } from '@/lib/env'
-import { json, parseJson, problem, route } from '@/lib/http'
+import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
 import { createUser } from '@/lib/users'
 import { SignUpSchema } from '@/lib/validation'
 
@@ -16,3 +16,5 @@ export const POST = route(async (request) => {
   })
   return result.ok ? json(result.user) : problem(409, 'Username already registered')
 })
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

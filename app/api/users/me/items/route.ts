@@ -1,5 +1,5 @@
 import { requireUser } from '@/lib/auth'
-import { json, route } from '@/lib/http'
+import { json, otherMethods, route } from '@/lib/http'
 import { listNotes } from '@/lib/notes'
 
 // The tutorial's example protected route: the caller's notes, in its `items` shape.
@@ -9,3 +9,5 @@ export const GET = route(async (request) => {
   const notes = await listNotes(auth.user.id)
   return json(notes.map((note) => ({ item_id: note.id, owner: auth.user.username, text: note.text, completed: note.completed })))
 })
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')

@@ -1,0 +1,95 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { expect, test } from '@playwright/test'
+import postgres from 'postgres'
+import { PASSWORD, api, bearer, logIn, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { startServer, waitForHealth } from '../servers'
+
+// Configuration a deployment can get wrong, each on a server of its own.
+
+const embedded = !process.env.DATABASE_URL
+const freshDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-server-'))
+
+test('production refuses to start without AUTH_SECRET, saying how to make one', async () => {
+  const server = startServer(3111, { AUTH_SECRET: '', DATA_DIR: freshDataDir() })
+  expect(await server.exited).toBe(1)
+  expect(server.output()).toContain('passgate cannot start: AUTH_SECRET is not set. Generate one with `openssl rand -base64 32`')
+})
+
+test('production refuses to start with a short AUTH_SECRET', async () => {
+  const server = startServer(3112, { AUTH_SECRET: 'only-31-bytes-long-0123456789ab', DATA_DIR: freshDataDir() })
+  expect(await server.exited).toBe(1)
+  expect(server.output()).toContain('AUTH_SECRET is too short (31 bytes, at least 32 needed)')
+})
+
+test('a second server on the same embedded store stops at once, naming the owner', async () => {
+  test.skip(!embedded, 'only the embedded store has a single owner')
+  const server = startServer(3113, {})
+  expect(await server.exited).toBe(1)
+  expect(server.output()).toMatch(/passgate cannot start: The embedded database in .*pglite is in use by process \d+/)
+})
+
+test('with SIGNUP=closed, sign-up is 403 and the page says so; sign-in still works', async () => {
+  test.setTimeout(90_000)
+  const server = startServer(3114, { SIGNUP: 'closed', DATA_DIR: freshDataDir() })
+  try {
+    await waitForHealth(server)
+    const response = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: uniqueName(), password: PASSWORD }),
+    })
+    expect(response.status).toBe(403)
+    expect(await response.json()).toEqual({ detail: 'Sign-up is closed' })
+    expect(await (await fetch(`${server.url}/signup`)).text()).toContain('Sign-up is closed')
+  } finally {
+    await server.stop()
+  }
+})
+
+test('with the database out of reach, requests answer 503 with a detail, never a stack trace', async () => {
+  const server = startServer(3115, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unreachable' })
+  try {
+    await waitForHealth(server, 503)
+    const health = await fetch(`${server.url}/api/health`)
+    expect(await health.json()).toEqual({ status: 'error', database: 'unavailable', detail: 'Service unavailable' })
+    const signup = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: uniqueName(), password: PASSWORD }),
+    })
+    expect(signup.status).toBe(503)
+    expect(await signup.json()).toEqual({ detail: 'Service unavailable' })
+  } finally {
+    await server.stop()
+  }
+})
+
+test('a disabled user gets 400 Inactive user at sign-in, and their tokens stop working', async () => {
+  test.skip(embedded, 'needs a second connection to the database; there is no admin API to disable a user yet')
+  const { username } = await signUp()
+  const token = await logIn(username)
+  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  try {
+    await sql`update users set disabled = true where username = ${username}`
+  } finally {
+    await sql.end()
+  }
+  const response = await requestToken(username, PASSWORD)
+  expect(response.status).toBe(400)
+  expect(await response.json()).toEqual({ error: 'invalid_grant', detail: 'Inactive user' })
+  expect((await api('/api/users/me', { headers: bearer(token) })).status).toBe(401)
+})
+
+test('unknown API paths and unserved methods answer in FastAPI\'s shape', async () => {
+  const missing = await api('/api/no-such-thing')
+  expect(missing.status).toBe(404)
+  expect(await missing.json()).toEqual({ detail: 'Not Found' })
+  const wrongMethod = await api('/api/token')
+  expect(wrongMethod.status).toBe(405)
+  expect(wrongMethod.headers.get('allow')).toBe('POST')
+  expect(await wrongMethod.json()).toEqual({ detail: 'Method Not Allowed' })
+  const put = await postJson('/api/users/me', {}, {})
+  expect(put.status).toBe(405)
+})

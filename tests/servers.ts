@@ -1,0 +1,48 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
+
+// Extra `next start` processes beside the main test server, for what needs its own configuration
+// (closed sign-up, a missing secret, an unreachable database) or a second instance.
+
+export type ExtraServer = {
+  url: string
+  output: () => string
+  exited: Promise<number | null>
+  stop: () => Promise<void>
+}
+
+const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
+
+export function startServer(port: number, env: Record<string, string>): ExtraServer {
+  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** Waits until the server answers /api/health with `status` (or exits, which fails the wait). */
+export async function waitForHealth(server: ExtraServer, status = 200, timeoutMs = 60_000): Promise<void> {
+  let gone = false
+  void server.exited.then(() => (gone = true))
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`server exited early:\n${server.output()}`)
+    const response = await fetch(`${server.url}/api/health`).catch(() => null)
+    if (response?.status === status) return
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`server not ready (${status}) in ${timeoutMs} ms:\n${server.output()}`)
+}
