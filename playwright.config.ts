@@ -7,6 +7,9 @@ import { defineConfig } from '@playwright/test'
 process.env.AUTH_SECRET = 'test-only secret for passgate test runs; never deploy this value'
 process.env.BCRYPT_COST = '10'
 process.env.DATA_DIR = '.data/test'
+process.env.CORS_ORIGINS = 'http://allowed.example'
+// Short, so that the test of a refresh token replayed after the window need not wait long.
+process.env.REFRESH_REUSE_GRACE_SECONDS = '2'
 
 const port = Number(process.env.TEST_PORT ?? 3100)
 export const baseURL = `http://127.0.0.1:${port}`

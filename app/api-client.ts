@@ -1,32 +1,68 @@
-// Browser-side helpers for the account pages. The session lives in an HttpOnly cookie set by
+import { type FormEvent, useState } from 'react'
+
+// Browser-side helpers for the account pages. The session lives in HttpOnly cookies set by
 // /api/token: no token is ever handled here or put in localStorage.
 
-export type FieldErrors = Record<string, string>
-
-export type ApiError = { message: string; fields: FieldErrors }
+export type ApiError = { status: number; message: string; fields: Record<string, string> }
 
 /** Turns an error response ({"detail": "..."} or FastAPI's 422 list) into text for the form. */
-export async function readApiError(response: Response): Promise<ApiError> {
+async function readApiError(response: Response): Promise<ApiError> {
   const body = (await response.json().catch(() => null)) as { detail?: unknown } | null
   const detail = body?.detail
-  if (typeof detail === 'string') return { message: detail, fields: {} }
-  const fields: FieldErrors = {}
+  const fields: Record<string, string> = {}
   if (Array.isArray(detail)) {
     for (const item of detail as { loc?: unknown[]; msg?: string }[]) {
       const field = item.loc?.[1]
       if (typeof field === 'string' && typeof item.msg === 'string') fields[field] ??= item.msg
     }
   }
-  const message = Object.keys(fields).length > 0 ? 'Please correct the fields below.' : `Request failed (${response.status}).`
-  return { message, fields }
+  const message =
+    typeof detail === 'string'
+      ? detail
+      : Object.keys(fields).length > 0
+        ? 'Please correct the fields below.'
+        : `Request failed (${response.status}).`
+  return { status: response.status, message, fields }
 }
 
-export const NETWORK_ERROR: ApiError = { message: 'Could not reach the server. Try again.', fields: {} }
+/**
+ * A form that calls the API: `send` makes the request from the form's data; on success `done`
+ * runs, otherwise the error is kept for display. Pending while the request is in flight.
+ */
+export function useApiForm(send: (form: FormData) => Promise<Response>, done: (response: Response, form: HTMLFormElement) => unknown) {
+  const [pending, setPending] = useState(false)
+  const [error, setError] = useState<ApiError | null>(null)
 
-/** Signs in through the password grant; the response sets the session cookie. */
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const element = event.currentTarget
+    setPending(true)
+    setError(null)
+    try {
+      const response = await send(new FormData(element))
+      if (response.ok) await done(response, element)
+      else setError(await readApiError(response))
+    } catch {
+      setError({ status: 0, message: 'Could not reach the server. Try again.', fields: {} })
+    }
+    setPending(false)
+  }
+
+  return { pending, error, onSubmit }
+}
+
+export function field(form: FormData, name: string): string {
+  return String(form.get(name) ?? '')
+}
+
+/** Signs in through the password grant; the response sets the session cookies. */
 export function requestToken(username: string, password: string): Promise<Response> {
   const form = new FormData()
   form.set('username', username)
   form.set('password', password)
   return fetch('/api/token', { method: 'POST', body: form })
+}
+
+export function sendJson(method: string, path: string, body: unknown): Promise<Response> {
+  return fetch(path, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
 }

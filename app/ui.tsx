@@ -51,3 +51,11 @@ export function FormError({ message }: { message: string | null }) {
     </p>
   )
 }
+
+export function FormNotice({ message }: { message: string }) {
+  return (
+    <p role="status" className="rounded-md bg-green-50 px-3 py-2 text-sm text-green-800">
+      {message}
+    </p>
+  )
+}

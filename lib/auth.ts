@@ -1,45 +1,52 @@
 import { cookies } from 'next/headers'
 import { clientInfo, problem } from './http'
-import { createSession, getSessionUser } from './sessions'
-import { ACCESS_COOKIE, accessTokenLifetimeSeconds, signAccessToken, verifyAccessToken } from './tokens'
+import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
+import {
+  ACCESS_COOKIE,
+  REFRESH_COOKIE,
+  accessTokenLifetimeSeconds,
+  parseRefreshToken,
+  signAccessToken,
+  signRefreshToken,
+  verifyAccessToken,
+} from './tokens'
 import { checkCredentials, type PublicUser } from './users'
 
-// Who is calling: a bearer token (scripts) or the HttpOnly session cookie (the browser), checked
+// Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
 // against the sessions table on every request so that ending a session takes effect at once.
 
-export type LogInResult =
-  | { ok: true; accessToken: string; expiresIn: number }
-  | { ok: false; reason: 'invalid_credentials' | 'inactive' }
+export type TokenPair = { accessToken: string; refreshToken: string; expiresIn: number; sessionExpiresAt: Date }
+
+async function issueTokens(userId: number, sessionId: string, generation: number, sessionExpiresAt: Date): Promise<TokenPair> {
+  return {
+    accessToken: await signAccessToken({ userId, sessionId }),
+    refreshToken: signRefreshToken({ sessionId, generation }),
+    expiresIn: accessTokenLifetimeSeconds(),
+    sessionExpiresAt,
+  }
+}
+
+export type LogInResult = { ok: true; tokens: TokenPair } | { ok: false; reason: 'invalid_credentials' | 'inactive' }
 
 export async function logIn(username: string, password: string, request: Request): Promise<LogInResult> {
   const checked = await checkCredentials(username, password)
   if (!checked.ok) return checked
   const session = await createSession(checked.user.id, clientInfo(request))
-  const accessToken = await signAccessToken({ userId: checked.user.id, sessionId: session.id })
-  return { ok: true, accessToken, expiresIn: accessTokenLifetimeSeconds() }
+  return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
+}
+
+export type RefreshResult = { ok: true; tokens: TokenPair } | { ok: false; reason: 'invalid' | 'reused' }
+
+/** The refresh grant: a new pair for a live session, or a refusal (see rotateRefreshToken). */
+export async function refresh(refreshToken: string, request: Request): Promise<RefreshResult> {
+  const claims = parseRefreshToken(refreshToken)
+  if (claims === null) return { ok: false, reason: 'invalid' }
+  const rotated = await rotateRefreshToken(claims.sessionId, claims.generation, clientInfo(request))
+  if (!rotated.ok) return rotated
+  return { ok: true, tokens: await issueTokens(rotated.userId, rotated.sessionId, rotated.generation, rotated.expiresAt) }
 }
 
 export type Authenticated = { user: PublicUser; sessionId: string; via: 'bearer' | 'cookie' }
-
-type Credential = { token: string; via: Authenticated['via'] } | null
-
-function findCredential(request: Request): Credential {
-  const header = request.headers.get('authorization')
-  if (header !== null) {
-    const match = /^Bearer +([^\s]+) *$/i.exec(header)
-    return match === null ? null : { token: match[1]!, via: 'bearer' }
-  }
-  const cookie = readCookie(request.headers.get('cookie'), ACCESS_COOKIE)
-  return cookie === null ? null : { token: cookie, via: 'cookie' }
-}
-
-function readCookie(header: string | null, name: string): string | null {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...value] = part.trim().split('=')
-    if (key === name) return value.join('=')
-  }
-  return null
-}
 
 async function userForToken(token: string): Promise<{ user: PublicUser; sessionId: string } | null> {
   const claims = await verifyAccessToken(token)
@@ -48,33 +55,71 @@ async function userForToken(token: string): Promise<{ user: PublicUser; sessionI
   return user === null ? null : { user, sessionId: claims.sessionId }
 }
 
-/** The signed-in caller, or a ready 401 (RFC 6750 section 3: `WWW-Authenticate: Bearer`). */
+const notAuthenticated = () => problem(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' })
+const invalidToken = () => problem(401, 'Could not validate credentials', { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+
+/**
+ * The signed-in caller, or a ready 401 (RFC 6750 section 3: `WWW-Authenticate: Bearer`). A
+ * browser whose access cookie has expired is renewed from its refresh cookie on the way, so it
+ * stays signed in for the session's whole lifetime.
+ */
 export async function requireUser(request: Request): Promise<Authenticated | Response> {
-  const credential = findCredential(request)
-  if (credential === null) {
-    return problem(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' })
+  const header = request.headers.get('authorization')
+  if (header !== null) {
+    const match = /^Bearer +([^\s]+) *$/i.exec(header)
+    if (match === null) return notAuthenticated()
+    const found = await userForToken(match[1]!)
+    return found === null ? invalidToken() : { ...found, via: 'bearer' }
   }
-  const found = await userForToken(credential.token)
-  if (found === null) {
-    return problem(401, 'Could not validate credentials', { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
-  }
-  return { ...found, via: credential.via }
+  const jar = await cookies()
+  const access = jar.get(ACCESS_COOKIE)?.value
+  const found = access === undefined ? null : await userForToken(access)
+  if (found !== null) return { ...found, via: 'cookie' }
+  if (!jar.has(REFRESH_COOKIE)) return access === undefined ? notAuthenticated() : invalidToken()
+  const renewed = await renewSession(request)
+  const user = renewed === null ? null : await userForToken(renewed.accessToken)
+  return user === null ? invalidToken() : { ...user, via: 'cookie' }
 }
 
-/** For server-rendered pages: the user behind the session cookie, or null. */
-export async function getPageUser(): Promise<PublicUser | null> {
+/**
+ * Renews the browser's cookies from its refresh cookie: the new pair, or null (and the cookies
+ * cleared) when the refresh token is missing, invalid, reused or its session has ended.
+ */
+export async function renewSession(request: Request): Promise<TokenPair | null> {
+  const token = (await cookies()).get(REFRESH_COOKIE)?.value
+  const renewed = token === undefined ? null : await refresh(token, request)
+  if (renewed?.ok) {
+    await setSessionCookies(request, renewed.tokens)
+    return renewed.tokens
+  }
+  await clearSessionCookies(request)
+  return null
+}
+
+/** For server-rendered pages: the user and session behind the access cookie, or null. */
+export async function getPageSession(): Promise<{ user: PublicUser; sessionId: string } | null> {
   const token = (await cookies()).get(ACCESS_COOKIE)?.value
-  if (token === undefined) return null
-  return (await userForToken(token))?.user ?? null
+  return token === undefined ? null : userForToken(token)
 }
 
 function isHttps(request: Request): boolean {
   return new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
 }
 
-/** Set-Cookie for the session: HttpOnly (no script can read it), SameSite=Lax, Secure on https. */
-export function sessionCookie(request: Request, token: string | null, maxAgeSeconds = 0): string {
-  const attributes = [`${ACCESS_COOKIE}=${token ?? ''}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${token === null ? 0 : maxAgeSeconds}`]
-  if (isHttps(request)) attributes.push('Secure')
-  return attributes.join('; ')
+function cookieOptions(request: Request, maxAge: number) {
+  // HttpOnly: no script can read them; SameSite=Lax: not sent on cross-site subrequests; Secure on https.
+  return { httpOnly: true, sameSite: 'lax', path: '/', secure: isHttps(request), maxAge } as const
+}
+
+/** Sets the browser's session cookies (in a route handler's response). */
+export async function setSessionCookies(request: Request, tokens: TokenPair): Promise<void> {
+  const jar = await cookies()
+  jar.set(ACCESS_COOKIE, tokens.accessToken, cookieOptions(request, tokens.expiresIn))
+  const sessionSeconds = Math.max(0, Math.floor((tokens.sessionExpiresAt.getTime() - Date.now()) / 1000))
+  jar.set(REFRESH_COOKIE, tokens.refreshToken, cookieOptions(request, sessionSeconds))
+}
+
+export async function clearSessionCookies(request: Request): Promise<void> {
+  const jar = await cookies()
+  for (const name of [ACCESS_COOKIE, REFRESH_COOKIE]) jar.set(name, '', cookieOptions(request, 0))
 }

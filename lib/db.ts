@@ -10,6 +10,8 @@ import { acquireStoreLock } from './store-lock'
 // PGlite store in DATA_DIR/pglite. Nothing outside this module can tell which it has.
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+/** A transaction, for changes that span two modules' tables (a new password ends sessions). */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
 type Store = { db: Db; kind: 'postgres' | 'pglite'; close: () => Promise<void> }
 

@@ -19,7 +19,15 @@ const schema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
   BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
+  // Seconds in which a just-rotated refresh token still answers with its successor (two tabs
+  // refreshing at once), instead of counting as reuse.
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),
   SIGNUP: z.enum(['open', 'closed']).default('open'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'each origin must be scheme://host[:port]'))),
 })
 
 export type Env = z.infer<typeof schema>

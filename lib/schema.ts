@@ -33,6 +33,12 @@ export const sessions = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    // Why it ended: logout, password_change, revoked, refresh_token_reuse.
+    endReason: text('end_reason'),
+    // The refresh token is derived from (id, generation) and never stored; see
+    // docs/decisions/004-refresh-tokens.md. Each rotation increments the generation.
+    refreshGeneration: integer('refresh_generation').notNull().default(0),
+    refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
     userAgent: text('user_agent'),
     ip: text('ip'),
   },

@@ -1,15 +1,20 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm'
-import { getDb } from './db'
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import { type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { sessions, users } from './schema'
 import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 
 // Owns the `sessions` table. Every login is a row; a token is honoured only while its row is live
-// (not ended, not past its absolute lifetime) and its user enabled.
+// (not ended, not past its absolute lifetime) and its user enabled. PostgreSQL is the only shared
+// state, so ending a session takes effect at once on every instance.
 
 export type ClientInfo = { userAgent: string | null; ip: string | null }
 
-export async function createSession(userId: number, client: ClientInfo): Promise<{ id: string }> {
+export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse'
+
+const live = () => and(isNull(sessions.endedAt), gt(sessions.expiresAt, sql`now()`))
+
+export async function createSession(userId: number, client: ClientInfo): Promise<{ id: string; expiresAt: Date }> {
   const db = await getDb()
   const lifetimeMs = getEnv().REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60 * 1000
   const [row] = await db
@@ -20,34 +25,139 @@ export async function createSession(userId: number, client: ClientInfo): Promise
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip?.slice(0, 64) ?? null,
     })
-    .returning({ id: sessions.id })
+    .returning({ id: sessions.id, expiresAt: sessions.expiresAt })
   if (row === undefined) throw new Error('insert into sessions returned no row')
   return row
 }
+
+/** How stale `last_used_at` may get before a request refreshes it: one write a minute at most. */
+const LAST_USED_RESOLUTION_MS = 60_000
 
 /** The session's user if the session is live and the user enabled: one query for both. */
 export async function getSessionUser(sessionId: string, userId: number): Promise<PublicUser | null> {
   const db = await getDb()
   const [row] = await db
-    .select(publicUserColumns)
+    .select({ ...publicUserColumns, lastUsedAt: sessions.lastUsedAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.id, sessionId),
-        eq(sessions.userId, userId),
-        isNull(sessions.endedAt),
-        gt(sessions.expiresAt, sql`now()`),
-        eq(users.disabled, false),
-      ),
-    )
-  return row === undefined ? null : toPublicUser(row)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live(), eq(users.disabled, false)))
+  if (row === undefined) return null
+  if (Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db.update(sessions).set({ lastUsedAt: sql`now()` }).where(eq(sessions.id, sessionId))
+  }
+  return toPublicUser(row)
 }
 
-export async function endSession(sessionId: string): Promise<void> {
+export type RefreshResult =
+  | { ok: true; sessionId: string; userId: number; generation: number; expiresAt: Date }
+  | { ok: false; reason: 'invalid' | 'reused' }
+
+/**
+ * Rotates a session's refresh token from `generation` to the next (RFC 9700 section 4.14.2).
+ * - The current generation rotates.
+ * - The one just replaced, within the grace window, gets the same successor again and writes
+ *   nothing: two tabs refreshing at once must not sign the user out.
+ * - Any older one is reuse, the sign of a stolen token: the whole session ends, for the thief and
+ *   the victim alike, and nothing else is written.
+ * The row is locked, so concurrent refreshes of one session are serialized.
+ */
+export async function rotateRefreshToken(sessionId: string, generation: number, client: ClientInfo): Promise<RefreshResult> {
   const db = await getDb()
-  await db
+  const graceMs = getEnv().REFRESH_REUSE_GRACE_SECONDS * 1000
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({
+        userId: sessions.userId,
+        generation: sessions.refreshGeneration,
+        refreshedAt: sessions.refreshedAt,
+        expiresAt: sessions.expiresAt,
+        usable: sql<boolean>`${sessions.endedAt} is null and ${sessions.expiresAt} > now() and not ${users.disabled}`,
+        now: sql<Date>`now()`.mapWith(sessions.createdAt),
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, sessionId))
+      .for('update', { of: sessions })
+    if (row === undefined || !row.usable || generation > row.generation) return { ok: false, reason: 'invalid' }
+    const base = { ok: true, sessionId, userId: row.userId, expiresAt: row.expiresAt } as const
+    if (generation === row.generation) {
+      await tx
+        .update(sessions)
+        .set({
+          refreshGeneration: generation + 1,
+          refreshedAt: sql`now()`,
+          lastUsedAt: sql`now()`,
+          userAgent: client.userAgent?.slice(0, 512) ?? null,
+          ip: client.ip?.slice(0, 64) ?? null,
+        })
+        .where(eq(sessions.id, sessionId))
+      return { ...base, generation: generation + 1 }
+    }
+    const sinceRotation = row.refreshedAt === null ? Infinity : row.now.getTime() - row.refreshedAt.getTime()
+    if (generation === row.generation - 1 && sinceRotation <= graceMs) return { ...base, generation: row.generation }
+    await endSessions(tx, eq(sessions.id, sessionId), 'refresh_token_reuse')
+    return { ok: false, reason: 'reused' }
+  })
+}
+
+async function endSessions(tx: Tx, where: ReturnType<typeof and>, reason: EndReason): Promise<number> {
+  const ended = await tx
     .update(sessions)
-    .set({ endedAt: sql`now()` })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt)))
+    .set({ endedAt: sql`now()`, endReason: reason })
+    .where(and(where, isNull(sessions.endedAt)))
+    .returning({ id: sessions.id })
+  return ended.length
+}
+
+export async function endSession(sessionId: string, reason: EndReason): Promise<void> {
+  const db = await getDb()
+  await db.transaction((tx) => endSessions(tx, eq(sessions.id, sessionId), reason))
+}
+
+/** Ends one of the user's own sessions; false when there is no such live session of theirs. */
+export async function endOwnSession(userId: number, sessionId: string, reason: EndReason): Promise<boolean> {
+  const db = await getDb()
+  const ended = await db.transaction((tx) => endSessions(tx, and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live()), reason))
+  return ended > 0
+}
+
+/** Ends every session of a user but `except`, inside the caller's transaction. */
+export async function endOtherSessions(tx: Tx, userId: number, except: string, reason: EndReason): Promise<void> {
+  await endSessions(tx, and(eq(sessions.userId, userId), ne(sessions.id, except)), reason)
+}
+
+export type SessionInfo = {
+  id: string
+  created_at: string
+  last_used_at: string
+  expires_at: string
+  user_agent: string | null
+  ip: string | null
+  current: boolean
+}
+
+/** The user's live sessions, most recently used first; `current` marks the caller's own. */
+export async function listSessions(userId: number, currentSessionId: string): Promise<SessionInfo[]> {
+  const db = await getDb()
+  const rows = await db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      expiresAt: sessions.expiresAt,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), live()))
+    .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
+  return rows.map((row) => ({
+    id: row.id,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt.toISOString(),
+    expires_at: row.expiresAt.toISOString(),
+    user_agent: row.userAgent,
+    ip: row.ip,
+    current: row.id === currentSessionId,
+  }))
 }

@@ -1,11 +1,14 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
 import { getAuthSecret, getEnv } from './env'
+import { SessionIdSchema } from './validation'
 
 // Access tokens: HS256 JWTs that name a session. A valid signature is necessary but not enough:
 // lib/auth.ts also requires the session to be live, so logout takes effect at once.
 
-/** The browser's copy of the access token, in an HttpOnly cookie. */
+/** The browser's copies of the tokens, in HttpOnly cookies. */
 export const ACCESS_COOKIE = 'passgate_access'
+export const REFRESH_COOKIE = 'passgate_refresh'
 
 const ISSUER = 'passgate'
 const AUDIENCE = 'passgate'
@@ -35,7 +38,7 @@ export async function signAccessToken(claims: AccessClaims): Promise<string> {
     .sign(await getKey())
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const isSessionId = (value: unknown): value is string => SessionIdSchema.safeParse(value).success
 
 /** The token's claims, or null for anything not signed by us, expired, or missing a claim. */
 export async function verifyAccessToken(token: string): Promise<AccessClaims | null> {
@@ -50,9 +53,42 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | n
     })
     const userId = Number(payload.sub)
     const sessionId = payload.sid
-    if (!Number.isSafeInteger(userId) || userId <= 0 || typeof sessionId !== 'string' || !UUID.test(sessionId)) return null
+    if (!Number.isSafeInteger(userId) || userId <= 0 || !isSessionId(sessionId)) return null
     return { userId, sessionId }
   } catch {
     return null
   }
+}
+
+// Refresh tokens: `<session id>.<generation>.<MAC>`, the MAC keyed by a key derived from
+// AUTH_SECRET. Nothing about them is stored: the session row keeps only the current generation,
+// so a stolen database yields no usable token, and a replaced token can be answered with the very
+// same successor during the grace window (docs/decisions/004-refresh-tokens.md).
+
+export type RefreshClaims = { sessionId: string; generation: number }
+
+let refreshKey: Buffer | undefined
+
+function getRefreshKey(): Buffer {
+  refreshKey ??= Buffer.from(hkdfSync('sha256', getAuthSecret(), new Uint8Array(), 'passgate refresh token v1', 32))
+  return refreshKey
+}
+
+function refreshMac(sessionId: string, generation: number): Buffer {
+  return createHmac('sha256', getRefreshKey()).update(`${sessionId}.${generation}`).digest()
+}
+
+export function signRefreshToken(claims: RefreshClaims): string {
+  return `${claims.sessionId}.${claims.generation}.${refreshMac(claims.sessionId, claims.generation).toString('base64url')}`
+}
+
+/** The session and generation a refresh token names, or null unless its MAC is ours. */
+export function parseRefreshToken(token: string): RefreshClaims | null {
+  const match = /^([0-9a-f-]{36})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token)
+  if (match === null || !isSessionId(match[1])) return null
+  const sessionId = match[1]!
+  const generation = Number(match[2])
+  const given = Buffer.from(match[3]!, 'base64url')
+  // Constant-time comparison: the MAC is a secret until it matches.
+  return timingSafeEqual(given, refreshMac(sessionId, generation)) ? { sessionId, generation } : null
 }

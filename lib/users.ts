@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { getDb } from './db'
 import { hashPassword, verifyPassword } from './password'
 import { users } from './schema'
+import { endOtherSessions } from './sessions'
 
 // Owns the `users` table. The password hash never leaves this module except toward lib/password.ts.
 
@@ -89,4 +90,40 @@ export async function checkCredentials(username: string, password: string): Prom
   if (row === undefined || !valid) return { ok: false, reason: 'invalid_credentials' }
   if (row.disabled) return { ok: false, reason: 'inactive' }
   return { ok: true, user: toPublicUser(row) }
+}
+
+export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' }
+
+/**
+ * Sets a new password after checking the current one, and in the same transaction ends every
+ * other session of the user (OWASP ASVS 5.0 V7.4.3): whoever knew the old password is out.
+ */
+export async function changePassword(
+  userId: number,
+  keepSessionId: string,
+  currentPassword: string,
+  newPassword: string,
+): Promise<ChangePasswordResult> {
+  const db = await getDb()
+  const [row] = await db.select({ hashedPassword: users.hashedPassword }).from(users).where(eq(users.id, userId))
+  if (!(await verifyPassword(currentPassword, row?.hashedPassword ?? null))) return { ok: false, reason: 'wrong_password' }
+  const hashedPassword = await hashPassword(newPassword)
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ hashedPassword, updatedAt: sql`now()` }).where(eq(users.id, userId))
+    await endOtherSessions(tx, userId, keepSessionId, 'password_change')
+  })
+  return { ok: true }
+}
+
+export type ProfileChanges = { email?: string | null; fullName?: string | null }
+
+export async function updateProfile(userId: number, changes: ProfileChanges): Promise<PublicUser> {
+  const db = await getDb()
+  const [row] = await db
+    .update(users)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(users.id, userId))
+    .returning(publicUserColumns)
+  if (row === undefined) throw new Error(`user ${userId} vanished during a profile update`)
+  return toPublicUser(row)
 }

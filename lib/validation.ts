@@ -34,6 +34,9 @@ export const FullNameSchema = text()
   .max(100, 'Full name must be at most 100 characters')
   .refine((value) => !/\p{Cc}/u.test(value), 'Full name must not contain control characters')
 
+const isNotUsername = (password: string, username: string): boolean => password.toLowerCase() !== username.toLowerCase()
+const NOT_USERNAME = 'Password must not be the username'
+
 export const SignUpSchema = z
   .object({
     username: UsernameSchema,
@@ -41,12 +44,19 @@ export const SignUpSchema = z
     email: EmailSchema.nullish(),
     full_name: FullNameSchema.nullish(),
   })
-  .refine((body) => body.password.toLowerCase() !== body.username.toLowerCase(), {
-    path: ['password'],
-    message: 'Password must not be the username',
-  })
+  .refine((body) => isNotUsername(body.password, body.username), { path: ['password'], message: NOT_USERNAME })
 
 export type SignUp = z.infer<typeof SignUpSchema>
+
+/** `POST /api/users/me/password` for the signed-in `username`. */
+export function changePasswordSchema(username: string) {
+  return z
+    .object({ current_password: text().min(1, 'Enter your current password').max(1024), new_password: PasswordSchema })
+    .refine((body) => isNotUsername(body.new_password, username), { path: ['new_password'], message: NOT_USERNAME })
+}
+
+// Only these two fields; anything else (role, username, disabled) is refused rather than ignored.
+export const ProfileSchema = z.strictObject({ email: EmailSchema.nullish(), full_name: FullNameSchema.nullish() })
 
 // The password grant's form (RFC 6749 section 4.3.2). Credentials are only checked for shape here:
 // a login never says which rule a stored password breaks.
@@ -55,6 +65,9 @@ export const PasswordGrantSchema = z.object({
   password: text().min(1).max(1024),
 })
 
+// RFC 6749 section 6. The token's own shape is checked by lib/tokens.ts.
+export const RefreshGrantSchema = z.object({ refresh_token: text().min(1).max(256) })
+
 /** `next` after login: only a path on this site ("/admin"), never "//evil.example" or a URL. */
 export function safeNextPath(value: string | null | undefined, fallback = '/admin'): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback
@@ -62,3 +75,10 @@ export function safeNextPath(value: string | null | undefined, fallback = '/admi
   if (/\p{Cc}/u.test(value)) return fallback
   return value
 }
+
+/** The login page, coming back to `next` afterwards (`next=/admin`, readable, rather than %2F). */
+export function loginPath(next: string): string {
+  return `/login?next=${encodeURIComponent(next).replace(/%2F/g, '/')}`
+}
+
+export const SessionIdSchema = z.uuid()

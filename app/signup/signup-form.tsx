@@ -1,53 +1,31 @@
 'use client'
 
-import { type FormEvent, useState } from 'react'
-import { type FieldErrors, NETWORK_ERROR, readApiError, requestToken } from '@/app/api-client'
+import { field, requestToken, sendJson, useApiForm } from '@/app/api-client'
 import { SubmitButton } from '@/app/buttons'
 import { Field, FormError } from '@/app/ui'
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '@/lib/validation'
 
+const optional = (form: FormData, name: string) => field(form, name).trim() || undefined
+
 export function SignUpForm() {
-  const [error, setError] = useState<string | null>(null)
-  const [fields, setFields] = useState<FieldErrors>({})
-  const [pending, setPending] = useState(false)
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    const form = new FormData(event.currentTarget)
-    const value = (name: string) => String(form.get(name) ?? '')
-    const optional = (name: string) => (value(name).trim() === '' ? undefined : value(name).trim())
-    setPending(true)
-    setError(null)
-    setFields({})
-    try {
-      const response = await fetch('/api/users', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          username: value('username'),
-          password: value('password'),
-          email: optional('email'),
-          full_name: optional('full_name'),
-        }),
-      })
-      if (response.ok) {
-        const login = await requestToken(value('username'), value('password'))
-        window.location.assign(login.ok ? '/admin' : '/login')
-        return
-      }
-      const problem = await readApiError(response)
-      if (response.status === 409) setFields({ username: problem.message })
-      else setFields(problem.fields)
-      setError(problem.message)
-    } catch {
-      setError(NETWORK_ERROR.message)
-    }
-    setPending(false)
-  }
-
+  const { pending, error, onSubmit } = useApiForm(
+    (form) =>
+      sendJson('POST', '/api/users', {
+        username: field(form, 'username'),
+        password: field(form, 'password'),
+        email: optional(form, 'email'),
+        full_name: optional(form, 'full_name'),
+      }),
+    async (_response, element) => {
+      const form = new FormData(element)
+      const login = await requestToken(field(form, 'username'), field(form, 'password'))
+      window.location.assign(login.ok ? '/admin' : '/login')
+    },
+  )
+  const fields: Record<string, string | undefined> = { ...error?.fields, ...(error?.status === 409 ? { username: error.message } : {}) }
   return (
     <form className="space-y-4" onSubmit={onSubmit} method="post" noValidate>
-      <FormError message={error} />
+      <FormError message={error?.message ?? null} />
       <Field label="Username" name="username" autoComplete="username" required error={fields.username} hint="3 to 32 letters, digits, _ . or -" />
       <Field
         label="Password"

@@ -8,12 +8,19 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
     const body = await response.json()
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800 })
-    const cookie = response.headers.get('set-cookie') ?? ''
-    expect(cookie).toMatch(new RegExp(`^passgate_access=${body.access_token.replace(/\./g, '\\.')};`))
-    for (const attribute of ['Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=1800']) expect(cookie).toContain(attribute)
-    // Served over plain http here, so not Secure (it would never be sent back otherwise).
-    expect(cookie).not.toContain('Secure')
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800, refresh_token: expect.any(String) })
+    const cookies = response.headers.getSetCookie()
+    const access = cookies.find((cookie) => cookie.startsWith(`passgate_access=${body.access_token};`))
+    const refresh = cookies.find((cookie) => cookie.startsWith(`passgate_refresh=${body.refresh_token};`))
+    expect(access).toMatch(/; Max-Age=1800;/)
+    expect(refresh).toMatch(/; Max-Age=259\d{4};/) // the session's 30 days
+    for (const cookie of [access!, refresh!]) {
+      expect(cookie).toMatch(/; Path=\/(;|$)/)
+      expect(cookie).toMatch(/; HttpOnly(;|$)/)
+      expect(cookie).toMatch(/; SameSite=lax(;|$)/i)
+      // Served over plain http here, so not Secure (it would never be sent back otherwise).
+      expect(cookie).not.toMatch(/; Secure/i)
+    }
     const me = await api('/api/users/me', { headers: bearer(body.access_token) })
     expect((await me.json()).username).toBe(username)
   })

@@ -26,7 +26,7 @@ test('sign up, see /admin, sign out, get sent back to /login, sign in again', as
 
   await expect(page).toHaveURL(/\/admin$/)
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Signed in as ${username}`)
-  await expect(page.getByText('browser@example.com')).toBeVisible()
+  await expect(page.getByLabel('Email', { exact: true })).toHaveValue('browser@example.com')
   // The session is an HttpOnly cookie: nothing for scripts in localStorage or document.cookie.
   expect(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie)).toBe('{}')
   if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/admin.png' })

@@ -1,18 +1,16 @@
-import { requireUser, sessionCookie } from '@/lib/auth'
+import { clearSessionCookies, requireUser } from '@/lib/auth'
 import { otherMethods, route } from '@/lib/http'
 import { endSession } from '@/lib/sessions'
 
-// Ends this session: its tokens stop working on every instance at once. The cookie is cleared
-// even when the session was already gone, so a stale browser is never stuck half signed in.
+// Ends this session: its access and refresh tokens stop working on every instance at once. The
+// cookies are cleared even when the session was already gone, so a stale browser is never stuck
+// half signed in.
 export const POST = route(async (request) => {
   const auth = await requireUser(request)
-  const clear = { 'Set-Cookie': sessionCookie(request, null) }
-  if (auth instanceof Response) {
-    auth.headers.append('Set-Cookie', clear['Set-Cookie'])
-    return auth
-  }
-  await endSession(auth.sessionId)
-  return new Response(null, { status: 204, headers: clear })
+  await clearSessionCookies(request)
+  if (auth instanceof Response) return auth
+  await endSession(auth.sessionId, 'logout')
+  return new Response(null, { status: 204 })
 })
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

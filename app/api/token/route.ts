@@ -1,37 +1,53 @@
-import { logIn, sessionCookie } from '@/lib/auth'
+import { type TokenPair, logIn, refresh, setSessionCookies } from '@/lib/auth'
 import { json, otherMethods, problem, readForm, route, validationProblem } from '@/lib/http'
-import { PasswordGrantSchema } from '@/lib/validation'
+import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/validation'
 
-// The OAuth2 password grant (RFC 6749 section 4.3), as FastAPI's tutorial serves it: a first-party
-// login endpoint that scripts and the login page share. Errors add RFC 6749's `error` code.
+// RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
+// a first-party login that scripts and the login page share) and the refresh grant (section 6).
+// Errors add RFC 6749's `error` code beside FastAPI's `detail`.
 
 function tokenError(status: number, error: string, detail: string, headers?: HeadersInit): Response {
   return problem(status, detail, headers, { error })
+}
+
+async function tokenResponse(request: Request, tokens: TokenPair): Promise<Response> {
+  await setSessionCookies(request, tokens)
+  return json({
+    access_token: tokens.accessToken,
+    token_type: 'bearer',
+    expires_in: tokens.expiresIn,
+    refresh_token: tokens.refreshToken,
+  })
+}
+
+async function passwordGrant(request: Request, form: Record<string, string>): Promise<Response> {
+  if (!form.username || !form.password) {
+    return tokenError(400, 'invalid_request', 'username and password are required')
+  }
+  const parsed = PasswordGrantSchema.safeParse(form)
+  if (!parsed.success) return validationProblem(parsed.error, form)
+  const result = await logIn(parsed.data.username, parsed.data.password, request)
+  if (result.ok) return tokenResponse(request, result.tokens)
+  return result.reason === 'inactive'
+    ? tokenError(400, 'invalid_grant', 'Inactive user')
+    : tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })
+}
+
+async function refreshGrant(request: Request, form: Record<string, string>): Promise<Response> {
+  if (!form.refresh_token) return tokenError(400, 'invalid_request', 'refresh_token is required')
+  const parsed = RefreshGrantSchema.safeParse(form)
+  const result = parsed.success ? await refresh(parsed.data.refresh_token, request) : null
+  if (result?.ok) return tokenResponse(request, result.tokens)
+  return tokenError(400, 'invalid_grant', 'Invalid or expired refresh token')
 }
 
 export const POST = route(async (request) => {
   const form = await readForm(request)
   if (!form.ok) return form.response
   const grantType = form.data.grant_type || 'password'
-  if (grantType !== 'password') {
-    return tokenError(400, 'unsupported_grant_type', 'grant_type must be "password"')
-  }
-  if (!form.data.username || !form.data.password) {
-    return tokenError(400, 'invalid_request', 'username and password are required')
-  }
-  const parsed = PasswordGrantSchema.safeParse(form.data)
-  if (!parsed.success) return validationProblem(parsed.error, form.data)
-  const result = await logIn(parsed.data.username, parsed.data.password, request)
-  if (!result.ok) {
-    return result.reason === 'inactive'
-      ? tokenError(400, 'invalid_grant', 'Inactive user')
-      : tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })
-  }
-  return json(
-    { access_token: result.accessToken, token_type: 'bearer', expires_in: result.expiresIn },
-    200,
-    { 'Set-Cookie': sessionCookie(request, result.accessToken, result.expiresIn) },
-  )
+  if (grantType === 'password') return passwordGrant(request, form.data)
+  if (grantType === 'refresh_token') return refreshGrant(request, form.data)
+  return tokenError(400, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token"')
 })
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

@@ -1,9 +1,20 @@
 import { requireUser } from '@/lib/auth'
-import { json, otherMethods, route } from '@/lib/http'
+import { json, otherMethods, parseJson, route } from '@/lib/http'
+import { updateProfile } from '@/lib/users'
+import { ProfileSchema } from '@/lib/validation'
 
 export const GET = route(async (request) => {
   const auth = await requireUser(request)
   return auth instanceof Response ? auth : json(auth.user)
 })
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')
+// Profile edit: email and full name; null clears a field, an absent one stays as it is.
+export const PATCH = route(async (request) => {
+  const auth = await requireUser(request)
+  if (auth instanceof Response) return auth
+  const body = await parseJson(request, ProfileSchema)
+  if (!body.ok) return body.response
+  return json(await updateProfile(auth.user.id, { email: body.data.email, fullName: body.data.full_name }))
+})
+
+export const { POST, PUT, DELETE } = otherMethods('GET', 'PATCH')

@@ -1,0 +1,17 @@
+import { clearSessionCookies, requireUser } from '@/lib/auth'
+import { otherMethods, problem, route } from '@/lib/http'
+import { endOwnSession } from '@/lib/sessions'
+import { SessionIdSchema } from '@/lib/validation'
+
+// Ends one of the caller's sessions: that device is signed out on its next request. Another
+// user's session, or one already ended, is a 404 (its existence is not the caller's business).
+export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
+  const auth = await requireUser(request)
+  if (auth instanceof Response) return auth
+  const id = SessionIdSchema.safeParse((await params).id)
+  if (!id.success || !(await endOwnSession(auth.user.id, id.data, 'revoked'))) return problem(404, 'Session not found')
+  if (id.data === auth.sessionId) await clearSessionCookies(request)
+  return new Response(null, { status: 204 })
+})
+
+export const { GET, POST, PUT, PATCH } = otherMethods('DELETE')

@@ -1,0 +1,11 @@
+import { requireUser } from '@/lib/auth'
+import { json, otherMethods, route } from '@/lib/http'
+import { listSessions } from '@/lib/sessions'
+
+// The caller's live sessions (devices), with `current` marking this one.
+export const GET = route(async (request) => {
+  const auth = await requireUser(request)
+  return auth instanceof Response ? auth : json(await listSessions(auth.user.id, auth.sessionId))
+})
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')

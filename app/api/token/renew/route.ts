@@ -1,0 +1,14 @@
+import { renewSession } from '@/lib/auth'
+import { otherMethods, route } from '@/lib/http'
+import { loginPath, safeNextPath } from '@/lib/validation'
+
+// Where proxy.ts sends a page visit whose access cookie has expired while a refresh cookie is
+// present: renew both cookies and go on to the page, or go to /login. A GET that a cross-site link
+// could trigger, harmlessly: it can only rotate the visitor's own tokens in their own browser.
+export const GET = route(async (request) => {
+  const next = safeNextPath(new URL(request.url).searchParams.get('next'))
+  const renewed = await renewSession(request)
+  return new Response(null, { status: 303, headers: { Location: renewed === null ? loginPath(next) : next } })
+})
+
+export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')

@@ -1,0 +1,16 @@
+import { requireUser } from '@/lib/auth'
+import { otherMethods, parseJson, problem, route } from '@/lib/http'
+import { changePassword } from '@/lib/users'
+import { changePasswordSchema } from '@/lib/validation'
+
+// A new password ends every other session of the user; this one stays signed in.
+export const POST = route(async (request) => {
+  const auth = await requireUser(request)
+  if (auth instanceof Response) return auth
+  const body = await parseJson(request, changePasswordSchema(auth.user.username))
+  if (!body.ok) return body.response
+  const result = await changePassword(auth.user.id, auth.sessionId, body.data.current_password, body.data.new_password)
+  return result.ok ? new Response(null, { status: 204 }) : problem(400, 'Current password is incorrect')
+})
+
+export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

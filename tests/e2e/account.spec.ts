@@ -1,0 +1,75 @@
+import { expect, type Page, test } from '@playwright/test'
+import { SignJWT, decodeJwt } from 'jose'
+import { BASE_URL, PASSWORD, TEST_SECRET, api, bearer, signUp } from '../helpers'
+
+// The account page: change the password, end another session, stay signed in past the access
+// token's expiry.
+
+async function signIn(page: Page, username: string, password = PASSWORD) {
+  await page.goto('/login')
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+test('change the password on /admin; afterwards the old one fails and the new one works', async ({ page }) => {
+  const { username } = await signUp()
+  await signIn(page, username)
+  await expect(page).toHaveURL(/\/admin$/)
+  const form = page.getByRole('form', { name: 'Change password' })
+  await form.getByLabel('Current password').fill(PASSWORD)
+  await form.getByLabel('New password').fill('my new passphrase')
+  await form.getByRole('button', { name: 'Change password' }).click()
+  await expect(page.getByText('Password changed. Every other session was signed out.')).toBeVisible()
+
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page).toHaveURL(/\/login$/)
+  await signIn(page, username, PASSWORD)
+  await expect(page.getByTestId('form-error')).toHaveText('Incorrect username or password')
+  await signIn(page, username, 'my new passphrase')
+  await expect(page).toHaveURL(/\/admin$/)
+})
+
+test('the password form shows a wrong current password inline', async ({ page }) => {
+  const { username } = await signUp()
+  await signIn(page, username)
+  const form = page.getByRole('form', { name: 'Change password' })
+  await form.getByLabel('Current password').fill('not my password')
+  await form.getByLabel('New password').fill('my new passphrase')
+  await form.getByRole('button', { name: 'Change password' }).click()
+  await expect(form.getByTestId('form-error')).toHaveText('Current password is incorrect')
+})
+
+test('end another session from the table: that device is signed out', async ({ page }) => {
+  const { username } = await signUp()
+  const phone = await api('/api/token', { method: 'POST', headers: { 'user-agent': 'PhoneBrowser/1.0' }, body: new URLSearchParams({ username, password: PASSWORD }) })
+  const phoneToken = (await phone.json()).access_token as string
+  await signIn(page, username)
+  const rows = page.getByTestId('session-row')
+  await expect(rows).toHaveCount(2)
+  await expect(rows.filter({ hasText: 'This device' })).toHaveCount(1)
+  await rows.filter({ hasText: 'PhoneBrowser/1.0' }).getByRole('button', { name: 'End' }).click()
+  await expect(rows).toHaveCount(1)
+  expect((await api('/api/users/me', { headers: bearer(phoneToken) })).status).toBe(401)
+})
+
+test('a browser whose access cookie has expired still lands on /admin', async ({ page, context }) => {
+  const { username } = await signUp()
+  await signIn(page, username)
+  await expect(page).toHaveURL(/\/admin$/)
+  const access = (await context.cookies()).find((cookie) => cookie.name === 'passgate_access')!
+  const now = Math.floor(Date.now() / 1000)
+  const expired = await new SignJWT({ ...decodeJwt(access.value), iat: now - 3600, exp: now - 60 }).setProtectedHeader({ alg: 'HS256' }).sign(TEST_SECRET)
+  await context.addCookies([{ ...access, value: expired }])
+  await page.goto('/admin')
+  await expect(page).toHaveURL(`${BASE_URL}/admin`)
+  await expect(page.getByTestId('signed-in-as')).toHaveText(username)
+  const renewed = (await context.cookies()).find((cookie) => cookie.name === 'passgate_access')!
+  expect(decodeJwt(renewed.value).exp).toBeGreaterThan(now)
+
+  // And when the browser has dropped the expired cookie altogether (its Max-Age ran out).
+  await context.clearCookies({ name: 'passgate_access' })
+  await page.goto('/admin')
+  await expect(page).toHaveURL(`${BASE_URL}/admin`)
+  await expect(page.getByTestId('signed-in-as')).toHaveText(username)
+})
