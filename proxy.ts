@@ -6,16 +6,20 @@ import { loginPath } from '@/lib/validation'
 // The quick checks only, never the database: the real decision is made by lib/auth.ts on every
 // request.
 // - `/api/users/me/` is answered like `/api/users/me`, as FastAPI's tutorial clients expect.
-// - API calls: CSRF and CORS (below).
+// - Unsafe requests from other sites: refused (CSRF); CORS for listed origins (below).
 // - /admin: a visitor without a verifiable access cookie is sent to renew it from the refresh
 //   cookie if there is one, else to /login, with `next` to come back.
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const { search } = request.nextUrl
   const pathname = request.nextUrl.pathname.replace(/(.)\/+$/, '$1')
+  // Every path, not only /api/: Next also routes percent-encoded spellings (`/%61pi/token`).
+  if (UNSAFE_METHODS.has(request.method) && isCrossSite(request) && !hasBearer(request)) {
+    return NextResponse.json({ detail: 'Cross-site request refused' }, { status: 403, headers: { 'Cache-Control': 'no-store' } })
+  }
   const onward = () =>
     pathname === request.nextUrl.pathname ? NextResponse.next() : NextResponse.rewrite(new URL(pathname + search, request.url))
 
-  if (pathname.startsWith('/api/')) return guardApi(request, onward)
+  if (pathname.startsWith('/api/')) return withCors(request, onward)
   if (pathname === '/admin' || pathname.startsWith('/admin/')) {
     const access = request.cookies.get(ACCESS_COOKIE)?.value
     if (access === undefined || (await verifyAccessToken(access)) === null) {
@@ -29,19 +33,37 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-/**
- * CSRF: a state-changing API request from another site is refused (403) unless it carries a bearer
- * token (which a browser never adds by itself) or its origin is listed in CORS_ORIGINS (OWASP
- * ASVS 5.0 V3.5.3). CORS: listed origins may call the API with bearer tokens; credentials (cookies)
- * are never allowed cross-origin.
- */
-function guardApi(request: NextRequest, onward: () => NextResponse): NextResponse {
+// CSRF (OWASP ASVS 5.0 V3.5.3): a state-changing request from another site is refused (403)
+// unless it carries a bearer token, which a browser never adds by itself. This covers cookie-
+// authenticated calls and login CSRF alike; origins in CORS_ORIGINS are exempt only with a
+// bearer token too.
+function hasBearer(request: NextRequest): boolean {
+  return /^Bearer\s/i.test(request.headers.get('authorization') ?? '')
+}
+
+function isCrossSite(request: NextRequest): boolean {
+  // Fetch Metadata, sent by every current browser, answers the question directly, also behind
+  // proxies that rewrite Host.
+  const site = request.headers.get('sec-fetch-site')
+  if (site !== null) return site !== 'same-origin' && site !== 'none'
+  // Otherwise compare Origin (sent with every unsafe request by older browsers) with this host;
+  // "null" (sandboxed or opaque) is never ours. No Origin at all: not a browser.
   const origin = request.headers.get('origin')
-  const listed = origin !== null && getEnv().CORS_ORIGINS.includes(origin)
-  const cors: Record<string, string> = listed
-    ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After', Vary: 'Origin' }
-    : {}
-  if (request.method === 'OPTIONS' && listed && request.headers.has('access-control-request-method')) {
+  if (origin === null) return false
+  const host = (request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? '').split(',')[0]!.trim()
+  try {
+    return new URL(origin).host !== host
+  } catch {
+    return true
+  }
+}
+
+/** CORS for CORS_ORIGINS: bearer-token calls only; credentials (cookies) are never allowed. */
+function withCors(request: NextRequest, onward: () => NextResponse): NextResponse {
+  const origin = request.headers.get('origin')
+  if (origin === null || !getEnv().CORS_ORIGINS.includes(origin)) return onward()
+  const cors = { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'WWW-Authenticate, Retry-After', Vary: 'Origin' }
+  if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
     return new NextResponse(null, {
       status: 204,
       headers: {
@@ -52,24 +74,9 @@ function guardApi(request: NextRequest, onward: () => NextResponse): NextRespons
       },
     })
   }
-  if (UNSAFE_METHODS.has(request.method) && !listed && !request.headers.has('authorization') && isCrossSite(request, origin)) {
-    return NextResponse.json({ detail: 'Cross-site request refused' }, { status: 403, headers: { 'Cache-Control': 'no-store' } })
-  }
   const response = onward()
   for (const [name, value] of Object.entries(cors)) response.headers.set(name, value)
   return response
-}
-
-function isCrossSite(request: NextRequest, origin: string | null): boolean {
-  // Browsers send Origin with every POST, PUT, PATCH and DELETE; "null" (sandboxed or opaque) is
-  // never ours. Without Origin, Fetch Metadata still tells a cross-site request.
-  if (origin === null) return request.headers.get('sec-fetch-site') === 'cross-site'
-  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host')
-  try {
-    return new URL(origin).host !== host
-  } catch {
-    return true
-  }
 }
 
 export const config = {

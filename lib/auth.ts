@@ -35,7 +35,9 @@ export async function logIn(username: string, password: string, request: Request
   return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
 }
 
-export type RefreshResult = { ok: true; tokens: TokenPair } | { ok: false; reason: 'invalid' | 'reused' }
+export type RefreshResult =
+  | { ok: true; tokens: TokenPair; user: PublicUser; sessionId: string }
+  | { ok: false; reason: 'invalid' | 'reused' }
 
 /** The refresh grant: a new pair for a live session, or a refusal (see rotateRefreshToken). */
 export async function refresh(refreshToken: string, request: Request): Promise<RefreshResult> {
@@ -43,7 +45,8 @@ export async function refresh(refreshToken: string, request: Request): Promise<R
   if (claims === null) return { ok: false, reason: 'invalid' }
   const rotated = await rotateRefreshToken(claims.sessionId, claims.generation, clientInfo(request))
   if (!rotated.ok) return rotated
-  return { ok: true, tokens: await issueTokens(rotated.userId, rotated.sessionId, rotated.generation, rotated.expiresAt) }
+  const tokens = await issueTokens(rotated.user.id, rotated.sessionId, rotated.generation, rotated.expiresAt)
+  return { ok: true, tokens, user: rotated.user, sessionId: rotated.sessionId }
 }
 
 export type Authenticated = { user: PublicUser; sessionId: string; via: 'bearer' | 'cookie' }
@@ -77,23 +80,30 @@ export async function requireUser(request: Request): Promise<Authenticated | Res
   if (found !== null) return { ...found, via: 'cookie' }
   if (!jar.has(REFRESH_COOKIE)) return access === undefined ? notAuthenticated() : invalidToken()
   const renewed = await renewSession(request)
-  const user = renewed === null ? null : await userForToken(renewed.accessToken)
-  return user === null ? invalidToken() : { ...user, via: 'cookie' }
+  return renewed === null ? invalidToken() : { user: renewed.user, sessionId: renewed.sessionId, via: 'cookie' }
 }
 
 /**
  * Renews the browser's cookies from its refresh cookie: the new pair, or null (and the cookies
  * cleared) when the refresh token is missing, invalid, reused or its session has ended.
  */
-export async function renewSession(request: Request): Promise<TokenPair | null> {
+export async function renewSession(request: Request): Promise<{ user: PublicUser; sessionId: string } | null> {
   const token = (await cookies()).get(REFRESH_COOKIE)?.value
   const renewed = token === undefined ? null : await refresh(token, request)
   if (renewed?.ok) {
     await setSessionCookies(request, renewed.tokens)
-    return renewed.tokens
+    return { user: renewed.user, sessionId: renewed.sessionId }
   }
   await clearSessionCookies(request)
   return null
+}
+
+/**
+ * For /api/token/renew: keeps a still-valid access cookie as it is (rotating needlessly would let
+ * any site that links here spend the refresh token), else renews from the refresh cookie.
+ */
+export async function renewPageSession(request: Request): Promise<boolean> {
+  return (await getPageSession()) !== null || (await renewSession(request)) !== null
 }
 
 /** For server-rendered pages: the user and session behind the access cookie, or null. */

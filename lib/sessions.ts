@@ -13,18 +13,19 @@ export type ClientInfo = { userAgent: string | null; ip: string | null }
 export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse'
 
 const live = () => and(isNull(sessions.endedAt), gt(sessions.expiresAt, sql`now()`))
+/** Live and its user enabled: the condition for any token of the session to be honoured. */
+const usable = () => and(live(), eq(users.disabled, false))
+
+function clientColumns(client: ClientInfo) {
+  return { userAgent: client.userAgent?.slice(0, 512) ?? null, ip: client.ip?.slice(0, 64) ?? null }
+}
 
 export async function createSession(userId: number, client: ClientInfo): Promise<{ id: string; expiresAt: Date }> {
   const db = await getDb()
   const lifetimeMs = getEnv().REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60 * 1000
   const [row] = await db
     .insert(sessions)
-    .values({
-      userId,
-      expiresAt: new Date(Date.now() + lifetimeMs),
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      ip: client.ip?.slice(0, 64) ?? null,
-    })
+    .values({ userId, expiresAt: new Date(Date.now() + lifetimeMs), ...clientColumns(client) })
     .returning({ id: sessions.id, expiresAt: sessions.expiresAt })
   if (row === undefined) throw new Error('insert into sessions returned no row')
   return row
@@ -40,7 +41,7 @@ export async function getSessionUser(sessionId: string, userId: number): Promise
     .select({ ...publicUserColumns, lastUsedAt: sessions.lastUsedAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live(), eq(users.disabled, false)))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), usable()))
   if (row === undefined) return null
   if (Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(sessions).set({ lastUsedAt: sql`now()` }).where(eq(sessions.id, sessionId))
@@ -49,7 +50,7 @@ export async function getSessionUser(sessionId: string, userId: number): Promise
 }
 
 export type RefreshResult =
-  | { ok: true; sessionId: string; userId: number; generation: number; expiresAt: Date }
+  | { ok: true; sessionId: string; user: PublicUser; generation: number; expiresAt: Date }
   | { ok: false; reason: 'invalid' | 'reused' }
 
 /**
@@ -67,29 +68,22 @@ export async function rotateRefreshToken(sessionId: string, generation: number, 
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({
-        userId: sessions.userId,
+        ...publicUserColumns,
         generation: sessions.refreshGeneration,
         refreshedAt: sessions.refreshedAt,
         expiresAt: sessions.expiresAt,
-        usable: sql<boolean>`${sessions.endedAt} is null and ${sessions.expiresAt} > now() and not ${users.disabled}`,
         now: sql<Date>`now()`.mapWith(sessions.createdAt),
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.id, sessionId))
+      .where(and(eq(sessions.id, sessionId), usable()))
       .for('update', { of: sessions })
-    if (row === undefined || !row.usable || generation > row.generation) return { ok: false, reason: 'invalid' }
-    const base = { ok: true, sessionId, userId: row.userId, expiresAt: row.expiresAt } as const
+    if (row === undefined || generation > row.generation) return { ok: false, reason: 'invalid' }
+    const base = { ok: true, sessionId, user: toPublicUser(row), expiresAt: row.expiresAt } as const
     if (generation === row.generation) {
       await tx
         .update(sessions)
-        .set({
-          refreshGeneration: generation + 1,
-          refreshedAt: sql`now()`,
-          lastUsedAt: sql`now()`,
-          userAgent: client.userAgent?.slice(0, 512) ?? null,
-          ip: client.ip?.slice(0, 64) ?? null,
-        })
+        .set({ refreshGeneration: generation + 1, refreshedAt: sql`now()`, lastUsedAt: sql`now()`, ...clientColumns(client) })
         .where(eq(sessions.id, sessionId))
       return { ...base, generation: generation + 1 }
     }

@@ -84,7 +84,7 @@ export function signRefreshToken(claims: RefreshClaims): string {
 
 /** The session and generation a refresh token names, or null unless its MAC is ours. */
 export function parseRefreshToken(token: string): RefreshClaims | null {
-  const match = /^([0-9a-f-]{36})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token)
+  const match = /^([0-9a-f-]{36})\.(0|[1-9]\d{0,8})\.([A-Za-z0-9_-]{43})$/.exec(token)
   if (match === null || !isSessionId(match[1])) return null
   const sessionId = match[1]!
   const generation = Number(match[2])

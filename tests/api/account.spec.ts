@@ -65,11 +65,23 @@ test.describe('sessions: GET /api/sessions, DELETE /api/sessions/{id}', () => {
     expect(left.map((s: { id: string }) => s.id)).not.toContain(target.id)
   })
 
-  test('another user\'s session, an ended one, or a malformed id is 404', async () => {
+  test('ending the current session signs this device out and clears its cookies', async () => {
+    const { token } = await newSession()
+    const [current] = await (await api('/api/sessions', { headers: bearer(token) })).json()
+    const response = await api(`/api/sessions/${current.id}`, { method: 'DELETE', headers: bearer(token) })
+    expect(response.status).toBe(204)
+    expect(response.headers.getSetCookie().map((c) => c.split(';')[0]).sort()).toEqual(['passgate_access=', 'passgate_refresh='])
+    await expect401(await me(token), 'Could not validate credentials', INVALID)
+  })
+
+  test('another user\'s session, an ended one, an unknown or a malformed id is 404', async () => {
     const alice = await newSession()
     const bob = await newSession()
     const [bobSession] = await (await api('/api/sessions', { headers: bearer(bob.token) })).json()
-    for (const id of [bobSession.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+    const ended = await logIn(alice.username)
+    const [endedSession] = (await (await api('/api/sessions', { headers: bearer(ended) })).json()).filter((s: { current: boolean }) => s.current)
+    expect((await api('/api/logout', { method: 'POST', headers: bearer(ended) })).status).toBe(204)
+    for (const id of [bobSession.id, endedSession.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       const response = await api(`/api/sessions/${id}`, { method: 'DELETE', headers: bearer(alice.token) })
       expect(response.status).toBe(404)
       expect(await response.json()).toEqual({ detail: 'Session not found' })
@@ -124,6 +136,36 @@ test.describe('CSRF and CORS', () => {
     expect((await api('/api/users/me', { headers: { cookie } })).status).toBe(200) // still signed in
     const sameSite = await api('/api/logout', { method: 'POST', headers: { cookie, origin: BASE_URL } })
     expect(sameSite.status).toBe(204)
+  })
+
+  test('every state-changing method is covered, also under a percent-encoded path', async () => {
+    const cookie = await browserSession()
+    const evil = { cookie, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }
+    const attempts: [string, string][] = [
+      ['PATCH', '/api/users/me'],
+      ['DELETE', '/api/sessions/00000000-0000-4000-8000-000000000000'],
+      ['POST', '/api/users/me/password'],
+      ['POST', '/%61pi/logout'],
+      ['POST', '/%61pi/token'],
+    ]
+    for (const [method, path] of attempts) {
+      const response = await api(path, { method, headers: evil, body: '{}' })
+      expect(response.status, `${method} ${path}`).toBe(403)
+    }
+    expect((await api('/api/users/me', { headers: { cookie } })).status).toBe(200)
+  })
+
+  test('a listed origin may not use cookies either: only bearer tokens', async () => {
+    const cookie = await browserSession()
+    const response = await api('/api/logout', { method: 'POST', headers: { cookie, origin: 'http://allowed.example', 'sec-fetch-site': 'cross-site' } })
+    expect(response.status).toBe(403)
+    expect((await api('/api/users/me', { headers: { cookie } })).status).toBe(200)
+  })
+
+  test('a same-origin request through a proxy that rewrites Host passes by Fetch Metadata', async () => {
+    const cookie = await browserSession()
+    const response = await api('/api/logout', { method: 'POST', headers: { cookie, origin: 'https://public.example', 'sec-fetch-site': 'same-origin' } })
+    expect(response.status).toBe(204)
   })
 
   test('a login posted from another site is refused (login CSRF)', async () => {

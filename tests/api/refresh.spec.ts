@@ -1,6 +1,8 @@
+import { createHmac, hkdfSync } from 'node:crypto'
 import { expect, test } from '@playwright/test'
 import { SignJWT, decodeJwt } from 'jose'
-import { PASSWORD, TEST_SECRET, api, bearer, expect401, requestToken, signUp } from '../helpers'
+import postgres from 'postgres'
+import { PASSWORD, TEST_SECRET, api, bearer, expect401, logIn, requestToken, signUp } from '../helpers'
 
 // The refresh grant (RFC 6749 section 6) with rotation and reuse detection (RFC 9700 4.14.2).
 
@@ -52,13 +54,38 @@ test('two refreshes racing with one token (a double-clicked tab) both get the sa
 })
 
 test('a rotated refresh token presented again ends the whole session, thief and victim alike', async () => {
-  const stolen = await login()
+  const { username } = await signUp()
+  const laptop = await logIn(username) // another session of the same user, which must survive
+  const stolen: Tokens = await (await requestToken(username, PASSWORD)).json()
   const victim = await refreshed(stolen.refresh_token) // the victim refreshes first
   const newer = await refreshed(victim.refresh_token) // and again: `stolen` is now two rotations old
   await expectInvalidGrant(await refreshGrant(stolen.refresh_token)) // the thief replays it
   // Every token of that session is dead: the victim's newest access and refresh tokens too.
   await expect401(await me(newer.access_token), 'Could not validate credentials', 'Bearer error="invalid_token"')
   await expectInvalidGrant(await refreshGrant(newer.refresh_token))
+  // Only that session: the user's other session is untouched.
+  expect((await me(laptop)).status).toBe(200)
+})
+
+test('a reused refresh cookie in the browser ends the session and clears the cookies', async () => {
+  const pair = await login()
+  await refreshed(await refreshed(pair.refresh_token).then((p) => p.refresh_token))
+  const response = await api('/api/users/me', { headers: { cookie: `passgate_refresh=${pair.refresh_token}` } })
+  await expect401(response, 'Could not validate credentials', 'Bearer error="invalid_token"')
+  expect(response.headers.getSetCookie().map((c) => c.split(';')[0]).sort()).toEqual(['passgate_access=', 'passgate_refresh='])
+  await expect401(await me(pair.access_token), 'Could not validate credentials', 'Bearer error="invalid_token"')
+})
+
+test('a generation from the future, correctly signed, is refused and ends nothing', async () => {
+  const pair = await login()
+  const [sid] = pair.refresh_token.split('.')
+  const key = Buffer.from(hkdfSync('sha256', TEST_SECRET, new Uint8Array(), 'passgate refresh token v1', 32))
+  const mac = createHmac('sha256', key).update(`${sid}.5`).digest('base64url')
+  await expectInvalidGrant(await refreshGrant(`${sid}.5.${mac}`))
+  // The test derives the same MAC the server would: generation 0 signed this way is accepted.
+  const genuine = createHmac('sha256', key).update(`${sid}.0`).digest('base64url')
+  expect(`${sid}.0.${genuine}`).toBe(pair.refresh_token)
+  expect((await refreshGrant(pair.refresh_token)).status).toBe(200)
 })
 
 test('the token just replaced counts as reuse once the grace window has passed', async () => {
@@ -102,13 +129,19 @@ test('a browser whose access cookie expired is renewed from its refresh cookie o
   const claims = decodeJwt(pair.access_token)
   const now = Math.floor(Date.now() / 1000)
   const expired = await new SignJWT({ ...claims, iat: now - 3600, exp: now - 10 }).setProtectedHeader({ alg: 'HS256' }).sign(TEST_SECRET)
-  for (const cookie of [`passgate_access=${expired}; passgate_refresh=${pair.refresh_token}`, `passgate_refresh=${pair.refresh_token}`]) {
-    await test.step(cookie.startsWith('passgate_access') ? 'expired access cookie' : 'no access cookie', async () => {
-      const response = await api('/api/users/me', { headers: { cookie } })
+  let refreshCookie = pair.refresh_token
+  for (const [step, cookie] of [
+    ['expired access cookie', () => `passgate_access=${expired}; passgate_refresh=${refreshCookie}`],
+    ['no access cookie (the browser dropped it)', () => `passgate_refresh=${refreshCookie}`],
+  ] as const) {
+    await test.step(step, async () => {
+      const response = await api('/api/users/me', { headers: { cookie: cookie() } })
       expect(response.status).toBe(200)
       const renewed = Object.fromEntries(response.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]))
       expect(decodeJwt(renewed.passgate_access!).sid).toBe(claims.sid)
       expect(renewed.passgate_refresh).toMatch(new RegExp(`^${claims.sid}\\.\\d+\\.`))
+      expect(renewed.passgate_refresh).not.toBe(refreshCookie)
+      refreshCookie = renewed.passgate_refresh!
     })
   }
 })
@@ -126,4 +159,19 @@ test('a page visit with only a refresh cookie is renewed and lands on the page; 
   expect(bad.headers.get('location')).toBe('/login?next=/admin')
   const offsite = await api('/api/token/renew?next=//evil.example', { headers: { cookie: 'passgate_refresh=garbage' } })
   expect(offsite.headers.get('location')).toBe('/login?next=/admin')
+})
+
+test('a session past its lifetime, or a disabled user\'s, cannot be refreshed', async () => {
+  test.skip(!process.env.DATABASE_URL, 'needs a second connection to the database to age a session or disable a user')
+  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  try {
+    const aged = await login()
+    await sql`update sessions set expires_at = now() - interval '1 second' where id = ${String(decodeJwt(aged.access_token).sid)}`
+    await expectInvalidGrant(await refreshGrant(aged.refresh_token))
+    const disabled = await login()
+    await sql`update users set disabled = true where id = ${Number(decodeJwt(disabled.access_token).sub)}`
+    await expectInvalidGrant(await refreshGrant(disabled.refresh_token))
+  } finally {
+    await sql.end()
+  }
 })

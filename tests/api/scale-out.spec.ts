@@ -22,6 +22,8 @@ test.describe('two instances on one database', () => {
 
   const call = (server: ExtraServer, path: string, token: string, init: RequestInit = {}) =>
     fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } })
+  const grant = (server: ExtraServer, refreshToken: string) =>
+    fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }) })
   async function login(server: ExtraServer, username: string): Promise<string> {
     const response = await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })
     expect(response.status).toBe(200)
@@ -63,11 +65,23 @@ test.describe('two instances on one database', () => {
   test('a refresh token rotated on one instance is reuse on the other', async () => {
     const { username } = await signUp()
     const first = await (await fetch(`${a.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })).json()
-    const grant = (server: ExtraServer, refreshToken: string) =>
-      fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }) })
-    const second = await (await grant(a, first.refresh_token)).json()
-    const third = await (await grant(b, second.refresh_token)).json()
+    const second = await grant(a, first.refresh_token)
+    expect(second.status).toBe(200)
+    const third = await grant(b, (await second.json()).refresh_token)
+    expect(third.status).toBe(200)
+    const { access_token: newest } = await third.json()
+    expect((await call(a, '/api/users/me', newest)).status).toBe(200)
     expect((await grant(b, first.refresh_token)).status).toBe(400) // two rotations old: reuse
-    expect((await call(a, '/api/users/me', third.access_token)).status).toBe(401)
+    expect((await call(a, '/api/users/me', newest)).status).toBe(401)
+  })
+
+  test('two instances refreshing one token at the same moment hand out the same pair', async () => {
+    const { username } = await signUp()
+    const first = await (await fetch(`${a.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })).json()
+    const [fromA, fromB] = await Promise.all([grant(a, first.refresh_token), grant(b, first.refresh_token)])
+    expect([fromA.status, fromB.status]).toEqual([200, 200])
+    const [pairA, pairB] = await Promise.all([fromA.json(), fromB.json()])
+    expect(pairA.refresh_token).toBe(pairB.refresh_token)
+    expect((await call(b, '/api/users/me', pairA.access_token)).status).toBe(200)
   })
 })

@@ -29,7 +29,7 @@ test('sign up, see /admin, sign out, get sent back to /login, sign in again', as
   await expect(page.getByLabel('Email', { exact: true })).toHaveValue('browser@example.com')
   // The session is an HttpOnly cookie: nothing for scripts in localStorage or document.cookie.
   expect(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie)).toBe('{}')
-  if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/admin.png' })
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/admin.png', fullPage: true })
 
   await page.getByRole('button', { name: 'Sign out' }).click()
   await expect(page).toHaveURL(/\/login$/)

@@ -1,4 +1,4 @@
-import { renewSession } from '@/lib/auth'
+import { renewPageSession } from '@/lib/auth'
 import { otherMethods, route } from '@/lib/http'
 import { loginPath, safeNextPath } from '@/lib/validation'
 
@@ -7,8 +7,8 @@ import { loginPath, safeNextPath } from '@/lib/validation'
 // could trigger, harmlessly: it can only rotate the visitor's own tokens in their own browser.
 export const GET = route(async (request) => {
   const next = safeNextPath(new URL(request.url).searchParams.get('next'))
-  const renewed = await renewSession(request)
-  return new Response(null, { status: 303, headers: { Location: renewed === null ? loginPath(next) : next } })
+  const signedIn = await renewPageSession(request)
+  return new Response(null, { status: 303, headers: { Location: signedIn ? next : loginPath(next) } })
 })
 
 export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')
