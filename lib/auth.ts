@@ -1,5 +1,7 @@
 import { cookies } from 'next/headers'
-import { clientInfo, problem } from './http'
+import { getEnv } from './env'
+import { clientInfo, clientIp, problem } from './http'
+import { type Bucket, checkBuckets, clearBucket, hitBuckets } from './rate-limit'
 import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
   ACCESS_COOKIE,
@@ -10,7 +12,7 @@ import {
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
-import { checkCredentials, type PublicUser } from './users'
+import { type NewUser, type PublicUser, changePassword, checkCredentials, createUser } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
 // against the sessions table on every request so that ending a session takes effect at once.
@@ -26,13 +28,60 @@ async function issueTokens(userId: number, sessionId: string, generation: number
   }
 }
 
-export type LogInResult = { ok: true; tokens: TokenPair } | { ok: false; reason: 'invalid_credentials' | 'inactive' }
+type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 
+/** The per-address bucket, where the address is known (the throttles never guess one). */
+function addressBucket(request: Request, action: 'login' | 'signup', limit: number): Bucket[] {
+  const ip = clientIp(request)
+  return ip === null ? [] : [{ key: `${action}:ip:${ip}`, limit }]
+}
+
+export type LogInResult =
+  | { ok: true; tokens: TokenPair }
+  | { ok: false; reason: 'invalid_credentials' | 'inactive' }
+  | Throttled
+
+/**
+ * The password grant. Failures count per username (known or not, so the count reveals nothing)
+ * and per client address; success clears the username's count.
+ */
 export async function logIn(username: string, password: string, request: Request): Promise<LogInResult> {
+  const env = getEnv()
+  const userBucket = { key: `login:user:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
+  const buckets = [userBucket, ...addressBucket(request, 'login', env.THROTTLE_LOGIN_PER_IP)]
+  const gate = await checkBuckets(buckets)
+  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   const checked = await checkCredentials(username, password)
-  if (!checked.ok) return checked
+  if (!checked.ok) {
+    if (checked.reason === 'invalid_credentials') await hitBuckets(buckets)
+    return checked
+  }
+  await clearBucket(userBucket.key)
   const session = await createSession(checked.user.id, clientInfo(request))
   return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
+}
+
+export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' } | Throttled
+
+/** Sign-up, counted per client address. */
+export async function signUp(input: NewUser, request: Request): Promise<SignUpResult> {
+  const buckets = addressBucket(request, 'signup', getEnv().THROTTLE_SIGNUP_PER_IP)
+  const gate = await checkBuckets(buckets)
+  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  await hitBuckets(buckets)
+  return createUser(input)
+}
+
+export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
+
+/** A new password for the caller; wrong current passwords count like failed logins. */
+export async function changeOwnPassword(auth: Authenticated, currentPassword: string, newPassword: string): Promise<ChangePasswordResult> {
+  const bucket = { key: `password:user:${auth.user.id}`, limit: getEnv().THROTTLE_LOGIN_PER_USER }
+  const gate = await checkBuckets([bucket])
+  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  const result = await changePassword(auth.user.id, auth.sessionId, currentPassword, newPassword)
+  await (result.ok ? clearBucket(bucket.key) : hitBuckets([bucket]))
+  return result
 }
 
 export type RefreshResult =

@@ -23,6 +23,15 @@ const schema = z.object({
   // refreshing at once), instead of counting as reuse.
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),
   SIGNUP: z.enum(['open', 'closed']).default('open'),
+  // Who tells us the client's address: unset or 0, the connection itself; N, the N-th
+  // X-Forwarded-For entry from the right (N proxies in front); `vercel`, Vercel's own header.
+  TRUST_PROXY: z
+    .union([z.literal('vercel'), z.coerce.number().int().min(0).max(10)])
+    .optional(),
+  THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  THROTTLE_LOGIN_PER_USER: z.coerce.number().int().min(1).default(5),
+  THROTTLE_LOGIN_PER_IP: z.coerce.number().int().min(1).default(50),
+  THROTTLE_SIGNUP_PER_IP: z.coerce.number().int().min(1).default(20),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -30,7 +39,7 @@ const schema = z.object({
     .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'each origin must be scheme://host[:port]'))),
 })
 
-export type Env = z.infer<typeof schema>
+export type Env = Omit<z.infer<typeof schema>, 'TRUST_PROXY'> & { TRUST_PROXY: 'vercel' | number }
 
 let cached: Env | undefined
 
@@ -43,7 +52,8 @@ export function getEnv(): Env {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
     throw new Error(`Invalid configuration: ${problems.join('; ')}`)
   }
-  cached = parsed.data
+  // On Vercel the platform's header names the client, unless configured otherwise.
+  cached = { ...parsed.data, TRUST_PROXY: parsed.data.TRUST_PROXY ?? (parsed.data.VERCEL !== undefined ? 'vercel' : 0) }
   return cached
 }
 

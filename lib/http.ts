@@ -1,6 +1,9 @@
 import type { z } from 'zod'
 import { isUnavailable } from './db'
+import { getEnv } from './env'
 import { describeError } from './log'
+import { peerAddress } from './peer-address'
+import { retryMessage } from './rate-limit'
 
 // Request parsing and FastAPI-compatible responses: errors are {"detail": ...}; validation errors
 // are 422 with a list of {loc, msg, type}.
@@ -15,6 +18,11 @@ export function json(body: unknown, status = 200, headers?: HeadersInit): Respon
 
 export function problem(status: number, detail: string, headers?: HeadersInit, extra?: Record<string, string>): Response {
   return json({ ...extra, detail }, status, headers)
+}
+
+/** 429 with Retry-After (RFC 6585) and a detail that says when. */
+export function tooManyRequests(retryAfter: number, extra?: Record<string, string>): Response {
+  return problem(429, retryMessage(retryAfter), { 'Retry-After': String(retryAfter) }, extra)
 }
 
 export type FieldError = { loc: (string | number)[]; msg: string; type: string }
@@ -132,14 +140,41 @@ export async function readForm(request: Request): Promise<Parsed<Record<string, 
   return { ok: true, data: fields }
 }
 
-/** Who is calling, as recorded on a session. */
+/** Who is calling, as recorded on a session and counted by the throttles. */
 export function clientInfo(request: Request): { userAgent: string | null; ip: string | null } {
-  // `next start` fills X-Forwarded-For from the socket when no proxy set it.
-  const forwarded = request.headers.get('x-forwarded-for')
-  return {
-    userAgent: request.headers.get('user-agent'),
-    ip: forwarded === null ? null : forwarded.split(',')[0]!.trim(),
+  return { userAgent: request.headers.get('user-agent'), ip: clientIp(request) }
+}
+
+/**
+ * The client's address: from the connection, unless TRUST_PROXY says which proxy header to
+ * believe. Never a header a client could set on its own.
+ */
+export function clientIp(request: Request): string | null {
+  const trust = getEnv().TRUST_PROXY
+  let address: string | null | undefined
+  if (trust === 'vercel') {
+    address = request.headers.get('x-vercel-forwarded-for')?.split(',')[0] ?? request.headers.get('x-real-ip')
+  } else if (trust > 0) {
+    // Each proxy appends the address it saw: the N-th entry from the right was written by ours.
+    const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean)
+    address = hops[hops.length - trust] ?? hops[0]
+  } else {
+    address = peerAddress(request)
   }
+  return address ? normalizeIp(address.trim()) : null
+}
+
+/** IPv4-mapped IPv6 as IPv4; IPv6 as its /64, the block one subscriber usually controls. */
+function normalizeIp(raw: string): string {
+  const address = raw.slice(0, 64).toLowerCase().replace(/%.*$/, '')
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)
+  if (mapped !== null) return mapped[1]!
+  if (!address.includes(':')) return address
+  const [head = '', tail] = address.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail === undefined || tail === '' ? [] : tail.split(':')
+  const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0')
+  return `${[...left, ...zeros, ...right].slice(0, 4).join(':')}::/64`
 }
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>

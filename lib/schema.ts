@@ -58,3 +58,15 @@ export const notes = pgTable(
   },
   (t) => [index('notes_owner_id_idx').on(t.ownerId)],
 )
+
+// Fixed-window counters for throttling (lib/rate-limit.ts). In the database, not in memory, so
+// the limits hold across instances and on serverless platforms.
+export const throttles = pgTable(
+  'throttles',
+  {
+    key: text('key').primaryKey(),
+    hits: integer('hits').notNull(),
+    resetAt: timestamp('reset_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('throttles_reset_at_idx').on(t.resetAt)],
+)

@@ -1,6 +1,7 @@
 import { getDb } from './db'
 import { findProductionProblems } from './env'
 import { prepareDummyHash } from './password'
+import { stampPeerAddresses } from './peer-address'
 import { StoreLockedError } from './store-lock'
 
 /** Refuses unsafe production settings (one line each), then opens the database in the background. */
@@ -13,6 +14,7 @@ export function startServer(): void {
   // Open (for the embedded store: create and migrate) the database now rather than on the first
   // request; /api/health answers 200 once it is ready. A second server on the same embedded
   // store stops here, naming the process that owns it.
+  stampPeerAddresses()
   void prepareDummyHash()
   getDb().catch((error: unknown) => {
     if (!(error instanceof StoreLockedError)) return // reported by /api/health and each request

@@ -1,7 +1,8 @@
 import { z } from 'zod'
+import { isCommonPassword } from './common-passwords'
 
-// Field rules shared by the API, the sign-up form and (later) the OpenAPI document. This module
-// runs in the browser too: keep it free of server-only imports.
+// Field rules shared by the API, the CLI and (later) the OpenAPI document; the forms show the
+// messages these produce, which the API returns next to each field.
 
 export const PASSWORD_MIN_CHARS = 8
 export const PASSWORD_MAX_BYTES = 72
@@ -27,6 +28,10 @@ export const PasswordSchema = text()
   .refine((value) => [...value].length >= PASSWORD_MIN_CHARS, `Password must be at least ${PASSWORD_MIN_CHARS} characters`)
   // bcrypt uses only the first 72 bytes: a longer password is refused, never silently cut.
   .refine((value) => byteLength(value) <= PASSWORD_MAX_BYTES, `Password must be at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`)
+  .refine((value) => !isCommonPassword(value), 'This password is too common: choose another')
+
+/** The rule as the forms state it next to the password field. */
+export const PASSWORD_HINT = `At least ${PASSWORD_MIN_CHARS} characters (at most ${PASSWORD_MAX_BYTES} bytes), not your username, not a common password`
 
 export const EmailSchema = z.email('Enter a valid email address').max(254, 'Email must be at most 254 characters')
 

@@ -1,7 +1,7 @@
 import { redirect } from 'next/navigation'
 import { getPageSession } from '@/lib/auth'
 import { listSessions } from '@/lib/sessions'
-import { loginPath } from '@/lib/validation'
+import { PASSWORD_HINT, loginPath } from '@/lib/validation'
 import { PasswordForm } from './password-form'
 import { ProfileForm } from './profile-form'
 import { SessionsTable } from './sessions-table'
@@ -47,7 +47,7 @@ export default async function AdminPage() {
         <ProfileForm email={user.email} fullName={user.full_name} />
       </Section>
       <Section id="password" title="Change password">
-        <PasswordForm />
+        <PasswordForm passwordHint={PASSWORD_HINT} />
       </Section>
       <Section id="sessions" title="Where you are signed in">
         <SessionsTable sessions={sessions} />

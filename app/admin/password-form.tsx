@@ -5,9 +5,8 @@ import { useState } from 'react'
 import { field, sendJson, useApiForm } from '@/app/api-client'
 import { SubmitButton } from '@/app/buttons'
 import { Field, FormError, FormNotice } from '@/app/ui'
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '@/lib/validation'
 
-export function PasswordForm() {
+export function PasswordForm({ passwordHint }: { passwordHint: string }) {
   const router = useRouter()
   const [changed, setChanged] = useState(false)
   const { pending, error, onSubmit } = useApiForm(
@@ -33,7 +32,7 @@ export function PasswordForm() {
         autoComplete="new-password"
         required
         error={error?.fields.new_password}
-        hint={`At least ${PASSWORD_MIN_CHARS} characters (at most ${PASSWORD_MAX_BYTES} bytes), not your username`}
+        hint={passwordHint}
       />
       <SubmitButton pending={pending}>{pending ? 'Changing…' : 'Change password'}</SubmitButton>
     </form>

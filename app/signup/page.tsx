@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { connection } from 'next/server'
 import { Card } from '@/app/ui'
 import { getEnv } from '@/lib/env'
+import { PASSWORD_HINT } from '@/lib/validation'
 import { SignUpForm } from './signup-form'
 
 export const metadata = { title: 'Sign up · passgate' }
@@ -11,7 +12,7 @@ export default async function SignUpPage() {
   const open = getEnv().SIGNUP === 'open'
   return (
     <Card title="Create your account">
-      {open ? <SignUpForm /> : <p className="text-center text-sm text-gray-700">Sign-up is closed. Ask an administrator for an account.</p>}
+      {open ? <SignUpForm passwordHint={PASSWORD_HINT} /> : <p className="text-center text-sm text-gray-700">Sign-up is closed. Ask an administrator for an account.</p>}
       <p className="text-center text-sm text-gray-600">
         Already have an account?{' '}
         <Link href="/login" className="font-medium text-indigo-600 hover:text-indigo-500">

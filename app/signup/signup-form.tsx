@@ -3,11 +3,10 @@
 import { field, requestToken, sendJson, useApiForm } from '@/app/api-client'
 import { SubmitButton } from '@/app/buttons'
 import { Field, FormError } from '@/app/ui'
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS } from '@/lib/validation'
 
 const optional = (form: FormData, name: string) => field(form, name).trim() || undefined
 
-export function SignUpForm() {
+export function SignUpForm({ passwordHint }: { passwordHint: string }) {
   const { pending, error, onSubmit } = useApiForm(
     (form) =>
       sendJson('POST', '/api/users', {
@@ -34,7 +33,7 @@ export function SignUpForm() {
         autoComplete="new-password"
         required
         error={fields.password}
-        hint={`At least ${PASSWORD_MIN_CHARS} characters (at most ${PASSWORD_MAX_BYTES} bytes), not your username`}
+        hint={passwordHint}
       />
       <Field label="Email (optional)" name="email" type="email" autoComplete="email" error={fields.email} />
       <Field label="Full name (optional)" name="full_name" autoComplete="name" error={fields.full_name} />

@@ -25,7 +25,7 @@ test.describe('password rules (NIST SP 800-63B)', () => {
   }
 
   test('refuses the username as password, in any letter case', () => {
-    const result = SignUpSchema.safeParse({ username: 'Ferdinand', password: 'fERDINAND' })
+    const result = SignUpSchema.safeParse({ username: 'Quetzal_Coatl9', password: 'qUETZAL_cOATL9' })
     expect(result.success).toBe(false)
     expect(result.error?.issues[0]).toMatchObject({ path: ['password'], message: 'Password must not be the username' })
   })
@@ -95,4 +95,13 @@ test.describe('the `next` path after login', () => {
       expect(safeNextPath(value)).toBe(expected)
     })
   }
+})
+
+test.describe('common passwords', () => {
+  test('the list holds at least the 10,000 most common, matched in any letter case', () => {
+    for (const password of ['password1', 'Password1', 'qwertyuiop', 'baseball1']) {
+      expect(PasswordSchema.safeParse(password).error?.issues[0]?.message).toBe('This password is too common: choose another')
+    }
+    expect(PasswordSchema.safeParse('correct horse battery').success).toBe(true)
+  })
 })

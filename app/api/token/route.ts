@@ -1,5 +1,5 @@
 import { type TokenPair, logIn, refresh, setSessionCookies } from '@/lib/auth'
-import { json, otherMethods, problem, readForm, route, validationProblem } from '@/lib/http'
+import { json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/http'
 import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/validation'
 
 // RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
@@ -28,6 +28,7 @@ async function passwordGrant(request: Request, form: Record<string, string>): Pr
   if (!parsed.success) return validationProblem(parsed.error, form)
   const result = await logIn(parsed.data.username, parsed.data.password, request)
   if (result.ok) return tokenResponse(request, result.tokens)
+  if (result.reason === 'throttled') return tooManyRequests(result.retryAfter, { error: 'temporarily_unavailable' })
   return result.reason === 'inactive'
     ? tokenError(400, 'invalid_grant', 'Inactive user')
     : tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })

@@ -1,6 +1,6 @@
+import { signUp } from '@/lib/auth'
 import { getEnv } from '@/lib/env'
-import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
-import { createUser } from '@/lib/users'
+import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { SignUpSchema } from '@/lib/validation'
 
 // Sign-up. 200 rather than 201: the FastAPI tutorial's clients check for 200.
@@ -8,13 +8,10 @@ export const POST = route(async (request) => {
   if (getEnv().SIGNUP === 'closed') return problem(403, 'Sign-up is closed')
   const body = await parseJson(request, SignUpSchema)
   if (!body.ok) return body.response
-  const result = await createUser({
-    username: body.data.username,
-    password: body.data.password,
-    email: body.data.email,
-    fullName: body.data.full_name,
-  })
-  return result.ok ? json(result.user) : problem(409, 'Username already registered')
+  const { username, password, email, full_name: fullName } = body.data
+  const result = await signUp({ username, password, email, fullName }, request)
+  if (result.ok) return json(result.user)
+  return result.reason === 'throttled' ? tooManyRequests(result.retryAfter) : problem(409, 'Username already registered')
 })
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

@@ -1,6 +1,5 @@
-import { requireUser } from '@/lib/auth'
-import { otherMethods, parseJson, problem, route } from '@/lib/http'
-import { changePassword } from '@/lib/users'
+import { changeOwnPassword, requireUser } from '@/lib/auth'
+import { otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { changePasswordSchema } from '@/lib/validation'
 
 // A new password ends every other session of the user; this one stays signed in.
@@ -9,8 +8,9 @@ export const POST = route(async (request) => {
   if (auth instanceof Response) return auth
   const body = await parseJson(request, changePasswordSchema(auth.user.username))
   if (!body.ok) return body.response
-  const result = await changePassword(auth.user.id, auth.sessionId, body.data.current_password, body.data.new_password)
-  return result.ok ? new Response(null, { status: 204 }) : problem(400, 'Current password is incorrect')
+  const result = await changeOwnPassword(auth, body.data.current_password, body.data.new_password)
+  if (result.ok) return new Response(null, { status: 204 })
+  return result.reason === 'throttled' ? tooManyRequests(result.retryAfter) : problem(400, 'Current password is incorrect')
 })
 
 export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')

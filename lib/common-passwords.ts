@@ -1,0 +1,10 @@
+import { dictionary } from '@zxcvbn-ts/language-common'
+
+// The 49,233 most common passwords of zxcvbn-ts's common dictionary (MIT; compiled from public
+// breach corpora), lower-cased for a case-insensitive match. Server-only: it is 370 KB.
+const common = new Set((dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()))
+
+// NIST SP 800-63B 3.1.1.2: refuse passwords from lists of commonly used or compromised values.
+export function isCommonPassword(password: string): boolean {
+  return common.has(password.toLowerCase())
+}

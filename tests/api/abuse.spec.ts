@@ -1,0 +1,146 @@
+import { randomInt } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { expect, test } from '@playwright/test'
+import postgres from 'postgres'
+import { PASSWORD, api, bearer, newSession, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { type ExtraServer, startServer, waitForHealth } from '../servers'
+
+// Throttling (OWASP ASVS 5.0 V6.3.5, NIST SP 800-63B 5.2.2) and the password list.
+
+async function expectThrottled(response: Response, windowSeconds = 900): Promise<void> {
+  expect(response.status).toBe(429)
+  const retryAfter = Number(response.headers.get('retry-after'))
+  expect(retryAfter).toBeGreaterThan(0)
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds)
+  expect((await response.json()).detail).toMatch(/^Too many attempts\. Try again in \d+ (seconds|minutes)\.$/)
+}
+
+test.describe('failed logins per username', () => {
+  test('the sixth attempt within the window is 429, even with the right password; others are unaffected', async () => {
+    const { username } = await signUp()
+    for (let attempt = 0; attempt < 5; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
+    const blocked = await requestToken(username, PASSWORD)
+    await expectThrottled(blocked.clone())
+    expect((await blocked.json()).error).toBe('temporarily_unavailable')
+    expect((await requestToken((await signUp()).username, PASSWORD)).status).toBe(200)
+  })
+
+  test('an unknown username is throttled the same way, so the limit reveals nothing', async () => {
+    const nobody = uniqueName('nobody')
+    for (let attempt = 0; attempt < 5; attempt++) expect((await requestToken(nobody, 'wrong password')).status).toBe(401)
+    await expectThrottled(await requestToken(nobody, 'wrong password'))
+  })
+
+  test('a successful login resets the count', async () => {
+    const { username } = await signUp()
+    for (let attempt = 0; attempt < 4; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
+    expect((await requestToken(username, PASSWORD)).status).toBe(200)
+    for (let attempt = 0; attempt < 4; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
+  })
+
+  test('wrong current passwords on a password change are throttled too', async () => {
+    const { token } = await newSession()
+    const attempt = () => postJson('/api/users/me/password', { current_password: 'not it', new_password: 'another passphrase' }, bearer(token))
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(400)
+    await expectThrottled(await attempt())
+  })
+})
+
+test('the address recorded is the connection\'s: a client-sent X-Forwarded-For is ignored', async () => {
+  const { username } = await signUp()
+  const login = await api('/api/token', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.9' }, body: new URLSearchParams({ username, password: PASSWORD }) })
+  const { access_token: token } = await login.json()
+  const [session] = await (await api('/api/sessions', { headers: bearer(token) })).json()
+  expect(session.ip).toBe('127.0.0.1')
+})
+
+test.describe('per-address limits, behind a trusted proxy', () => {
+  test.describe.configure({ mode: 'serial', timeout: 90_000 })
+  let server: ExtraServer
+  const window = 3
+  test.beforeAll(async () => {
+    server = startServer(3131, {
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-throttle-')),
+      TRUST_PROXY: '1',
+      THROTTLE_WINDOW_SECONDS: String(window),
+      THROTTLE_LOGIN_PER_IP: '3',
+      THROTTLE_SIGNUP_PER_IP: '2',
+    })
+    await waitForHealth(server)
+  })
+  test.afterAll(async () => server?.stop())
+
+  // TRUST_PROXY=1: the right-most X-Forwarded-For entry is the client, as our one proxy saw it.
+  let count = randomInt(0, 1000) * 100
+  const address = () => `198.51.100.7, 10.${Math.floor(++count / 250) % 250}.${count % 250}.1`
+  const from = (forwarded: string) => ({ 'x-forwarded-for': forwarded })
+  const signUpFrom = (forwarded: string, username = uniqueName()) =>
+    fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...from(forwarded) },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    })
+  const loginFrom = (forwarded: string, username: string, password: string) =>
+    fetch(`${server.url}/api/token`, { method: 'POST', headers: from(forwarded), body: new URLSearchParams({ username, password }) })
+
+  test('sign-ups per address: the third is 429; another address is unaffected', async () => {
+    const here = address()
+    expect((await signUpFrom(here)).status).toBe(200)
+    expect((await signUpFrom(here)).status).toBe(200)
+    await expectThrottled(await signUpFrom(here), window)
+    expect((await signUpFrom(address())).status).toBe(200)
+  })
+
+  test('failed logins per address, across usernames; the proxy\'s own entry decides, not the client\'s', async () => {
+    const proxyEntry = address().split(', ')[1]!
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // A different spoofed left-hand entry each time: only the right-most (our proxy's) counts.
+      expect((await loginFrom(`192.0.2.${attempt}, ${proxyEntry}`, uniqueName('nobody'), 'wrong')).status).toBe(401)
+    }
+    await expectThrottled(await loginFrom(proxyEntry, uniqueName('nobody'), 'wrong'), window)
+    expect((await loginFrom(address(), uniqueName('nobody'), 'wrong')).status).toBe(401)
+  })
+
+  test('a throttled user is delayed for the window at most, then signs in', async () => {
+    const username = uniqueName()
+    expect((await signUpFrom(address(), username)).status).toBe(200)
+    for (let attempt = 0; attempt < 5; attempt++) expect((await loginFrom(address(), username, 'wrong')).status).toBe(401)
+    await expectThrottled(await loginFrom(address(), username, PASSWORD), window)
+    await new Promise((resolve) => setTimeout(resolve, window * 1000 + 300))
+    expect((await loginFrom(address(), username, PASSWORD)).status).toBe(200)
+  })
+})
+
+test('expired counters are cleaned up as new ones are written', async () => {
+  test.skip(!process.env.DATABASE_URL, 'needs a second connection to the database')
+  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  try {
+    const stale = `login:user:${uniqueName('stale')}`
+    await sql`insert into throttles (key, hits, reset_at) values (${stale}, 3, now() - interval '1 hour')`
+    expect((await requestToken(uniqueName('nobody'), 'wrong')).status).toBe(401)
+    expect(await sql`select 1 from throttles where key = ${stale}`).toHaveLength(0)
+  } finally {
+    await sql.end()
+  }
+})
+
+test.describe('common passwords (NIST SP 800-63B 3.1.1.2)', () => {
+  for (const password of ['password1', 'qwertyuiop', 'IloveYou1']) {
+    test(`"${password}" is refused at sign-up, naming the rule`, async () => {
+      const response = await postJson('/api/users', { username: uniqueName(), password })
+      expect(response.status).toBe(422)
+      expect((await response.json()).detail).toEqual([
+        { loc: ['body', 'password'], msg: 'This password is too common: choose another', type: 'value_error' },
+      ])
+    })
+  }
+
+  test('and as a new password', async () => {
+    const { token } = await newSession()
+    const response = await postJson('/api/users/me/password', { current_password: PASSWORD, new_password: 'baseball1' }, bearer(token))
+    expect(response.status).toBe(422)
+    expect((await response.json()).detail[0]).toMatchObject({ loc: ['body', 'new_password'], msg: 'This password is too common: choose another' })
+  })
+})
