@@ -185,8 +185,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
  * 405 in FastAPI's shape ({"detail"} and an Allow header) for the methods a route does not serve;
  * Next's own 405 has an empty body. Use as `export const { GET, PUT } = otherMethods('POST')`.
  */
-export function otherMethods(...allowed: Method[]): Record<Method, () => Promise<Response>> {
-  const refuse = async () => problem(405, 'Method Not Allowed', { Allow: allowed.join(', ') })
+export function otherMethods(...allowed: Method[]): Record<Method, Handler<unknown>> {
+  const refuse = route(async () => problem(405, 'Method Not Allowed', { Allow: allowed.join(', ') }))
   return { GET: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse }
 }
 

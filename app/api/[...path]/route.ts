@@ -1,6 +1,6 @@
-import { problem } from '@/lib/http'
+import { problem, route } from '@/lib/http'
 
 // Unknown API paths answer in FastAPI's shape rather than with Next's HTML 404 page.
-const notFound = async () => problem(404, 'Not Found')
+const notFound = route(async () => problem(404, 'Not Found'))
 
 export { notFound as DELETE, notFound as GET, notFound as PATCH, notFound as POST, notFound as PUT }

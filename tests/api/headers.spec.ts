@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test'
+import { api, bearer, newSession } from '../helpers'
+
+test('API responses: nosniff, no referrer, no framing, nothing loadable, never cached', async () => {
+  const { token } = await newSession()
+  for (const response of [
+    await api('/api/health'),
+    await api('/api/users/me', { headers: bearer(token) }),
+    await api('/api/users/me'),
+    await api('/api/no-such-thing'),
+    await api('/api/token'),
+    await api('/api/logout', { method: 'POST', headers: bearer(token) }),
+  ]) {
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'")
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(response.headers.get('strict-transport-security')).toBeNull() // plain http here
+  }
+})
+
+test('pages: a fresh CSP nonce per response, frame-ancestors none', async () => {
+  const first = (await api('/login')).headers.get('content-security-policy')!
+  const second = (await api('/login')).headers.get('content-security-policy')!
+  expect(first).toContain("frame-ancestors 'none'")
+  expect(first).toContain("object-src 'none'")
+  expect(first).not.toContain('unsafe-inline')
+  expect(first.match(/'nonce-([^']+)'/)![1]).not.toBe(second.match(/'nonce-([^']+)'/)![1])
+})
+
+test('behind an https proxy: HSTS, and cookies marked Secure', async () => {
+  const health = await api('/api/health', { headers: { 'x-forwarded-proto': 'https' } })
+  expect(health.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains')
+  const page = await api('/login', { headers: { 'x-forwarded-proto': 'https' } })
+  expect(page.headers.get('content-security-policy')).toContain('upgrade-insecure-requests')
+})
