@@ -13,6 +13,8 @@ process.env.REFRESH_REUSE_GRACE_SECONDS = '2'
 // Every test connects from 127.0.0.1: per-address limits are relaxed here (tests/api/abuse.spec.ts
 // checks them on servers of their own); per-username limits keep their defaults.
 process.env.THROTTLE_LOGIN_PER_IP = '100000'
+// Quiet test servers; tests/api/resilience.spec.ts checks the event log on a server of its own.
+process.env.LOG_LEVEL = 'error'
 process.env.THROTTLE_SIGNUP_PER_IP = '100000'
 
 const port = Number(process.env.TEST_PORT ?? 3100)
@@ -31,8 +33,9 @@ export default defineConfig({
   projects: [
     { name: 'unit', testDir: 'tests/unit' },
     { name: 'api', testDir: 'tests/api' },
-    // Timing comparisons run last, on a machine no other test is loading.
-    { name: 'timing', testDir: 'tests/timing', dependencies: ['unit', 'api', 'e2e'] },
+    // Last, one at a time: the fuzzer counts rows exactly, and timing wants a quiet machine.
+    { name: 'fuzz', testDir: 'tests/isolated', testMatch: 'fuzz.spec.ts', dependencies: ['unit', 'api', 'e2e'] },
+    { name: 'timing', testDir: 'tests/isolated', testMatch: 'enumeration.spec.ts', dependencies: ['fuzz'] },
     {
       name: 'e2e',
       testDir: 'tests/e2e',

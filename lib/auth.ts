@@ -1,6 +1,7 @@
 import { cookies } from 'next/headers'
 import { getEnv } from './env'
 import { clientInfo, clientIp, problem } from './http'
+import { logEvent } from './log'
 import { type Bucket, checkBuckets, clearBucket, hitBuckets } from './rate-limit'
 import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
@@ -49,15 +50,21 @@ export async function logIn(username: string, password: string, request: Request
   const env = getEnv()
   const userBucket = { key: `login:user:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
   const buckets = [userBucket, ...addressBucket(request, 'login', env.THROTTLE_LOGIN_PER_IP)]
+  const ip = clientIp(request)
   const gate = await checkBuckets(buckets)
-  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  if (!gate.ok) {
+    logEvent('throttled', { action: 'login', ip })
+    return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  }
   const checked = await checkCredentials(username, password)
   if (!checked.ok) {
     if (checked.reason === 'invalid_credentials') await hitBuckets(buckets)
+    logEvent('login_failed', { reason: checked.reason, ip })
     return checked
   }
   await clearBucket(userBucket.key)
   const session = await createSession(checked.user.id, clientInfo(request))
+  logEvent('login_succeeded', { user_id: checked.user.id, session_id: session.id, ip })
   return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
 }
 
@@ -67,9 +74,14 @@ export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason:
 export async function signUp(input: NewUser, request: Request): Promise<SignUpResult> {
   const buckets = addressBucket(request, 'signup', getEnv().THROTTLE_SIGNUP_PER_IP)
   const gate = await checkBuckets(buckets)
-  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  if (!gate.ok) {
+    logEvent('throttled', { action: 'signup', ip: clientIp(request) })
+    return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  }
   await hitBuckets(buckets)
-  return createUser(input)
+  const result = await createUser(input)
+  if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip: clientIp(request) })
+  return result
 }
 
 export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
@@ -81,6 +93,7 @@ export async function changeOwnPassword(auth: Authenticated, currentPassword: st
   if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   const result = await changePassword(auth.user.id, auth.sessionId, currentPassword, newPassword)
   await (result.ok ? clearBucket(bucket.key) : hitBuckets([bucket]))
+  if (result.ok) logEvent('password_changed', { user_id: auth.user.id, session_id: auth.sessionId })
   return result
 }
 
@@ -94,6 +107,7 @@ export async function refresh(refreshToken: string, request: Request): Promise<R
   if (claims === null) return { ok: false, reason: 'invalid' }
   const rotated = await rotateRefreshToken(claims.sessionId, claims.generation, clientInfo(request))
   if (!rotated.ok) return rotated
+  logEvent('token_refreshed', { user_id: rotated.user.id, session_id: rotated.sessionId, generation: rotated.generation })
   const tokens = await issueTokens(rotated.user.id, rotated.sessionId, rotated.generation, rotated.expiresAt)
   return { ok: true, tokens, user: rotated.user, sessionId: rotated.sessionId }
 }

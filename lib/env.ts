@@ -23,6 +23,8 @@ const schema = z.object({
   // refreshing at once), instead of counting as reuse.
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),
   SIGNUP: z.enum(['open', 'closed']).default('open'),
+  // info: one JSON line per authentication event (lib/log.ts); error: failures only.
+  LOG_LEVEL: z.enum(['info', 'error']).default('info'),
   // Who tells us the client's address: unset or 0, the connection itself; N, the N-th
   // X-Forwarded-For entry from the right (N proxies in front); `vercel`, Vercel's own header.
   TRUST_PROXY: z

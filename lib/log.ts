@@ -1,3 +1,5 @@
+import { getEnv } from './env'
+
 /**
  * An error as one log line: the innermost cause's name, code and message. Drizzle's own error
  * message lists the query's parameters (a password hash, say), so it is never printed.
@@ -9,4 +11,23 @@ export function describeError(error: unknown): string {
   if ('params' in inner) return `${inner.name}: query failed`
   const code = (inner as { code?: unknown }).code
   return `${inner.name}${typeof code === 'string' ? ` ${code}` : ''}: ${inner.message}`
+}
+
+export type AuthEvent =
+  | 'signed_up'
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'throttled'
+  | 'token_refreshed'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'session_ended'
+
+/**
+ * One JSON line per authentication event, for operators (LOG_LEVEL=info, the default). Fields
+ * are ids, reasons and addresses: never a password, a hash or a token.
+ */
+export function logEvent(event: AuthEvent, fields: Record<string, string | number | null>): void {
+  if (getEnv().LOG_LEVEL !== 'info') return
+  console.info(JSON.stringify({ time: new Date().toISOString(), event, ...fields }))
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import { type Tx, getDb } from './db'
 import { getEnv } from './env'
+import { logEvent } from './log'
 import { sessions, users } from './schema'
 import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 
@@ -99,7 +100,10 @@ async function endSessions(tx: Tx, where: ReturnType<typeof and>, reason: EndRea
     .update(sessions)
     .set({ endedAt: sql`now()`, endReason: reason })
     .where(and(where, isNull(sessions.endedAt)))
-    .returning({ id: sessions.id })
+    .returning({ id: sessions.id, userId: sessions.userId })
+  for (const session of ended) {
+    logEvent(reason === 'refresh_token_reuse' ? 'refresh_token_reused' : 'session_ended', { user_id: session.userId, session_id: session.id, reason })
+  }
   return ended.length
 }
 

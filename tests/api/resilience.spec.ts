@@ -1,0 +1,143 @@
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { expect, test } from '@playwright/test'
+import postgres from 'postgres'
+import { PASSWORD, postJson, uniqueName } from '../helpers'
+import { startServer, waitForHealth } from '../servers'
+
+// Races, a database that goes away and comes back, what production refuses, and what the logs
+// never contain.
+
+test('50 concurrent sign-ups of one username: exactly one 200, 49 times 409, one row', async () => {
+  test.setTimeout(60_000)
+  const username = uniqueName('race')
+  const responses = await Promise.all(Array.from({ length: 50 }, () => postJson('/api/users', { username, password: PASSWORD })))
+  const statuses = responses.map((response) => response.status).sort()
+  expect(statuses.filter((status) => status === 200)).toHaveLength(1)
+  expect(statuses.filter((status) => status === 409)).toHaveLength(49)
+  if (process.env.DATABASE_URL) {
+    const sql = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
+    try {
+      expect(await sql`select id from users where lower(username) = lower(${username})`).toHaveLength(1)
+    } finally {
+      await sql.end()
+    }
+  }
+})
+
+/** A TCP proxy we control between the app and PostgreSQL: cut() drops every connection and refuses new ones. */
+function tcpProxy(target: URL): Promise<{ port: number; cut: () => void; restore: () => void; close: () => void }> {
+  const sockets = new Set<net.Socket>()
+  let open = true
+  const server = net.createServer((client) => {
+    if (!open) return client.destroy()
+    const upstream = net.connect(Number(target.port || 5432), target.hostname)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => {
+        sockets.delete(socket)
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        cut: () => {
+          open = false
+          for (const socket of sockets) socket.destroy()
+        },
+        restore: () => {
+          open = true
+        },
+        close: () => server.close(),
+      }),
+    ),
+  )
+}
+
+test('when PostgreSQL goes away: 503 within seconds, health says so, and service resumes without a restart', async () => {
+  test.skip(!process.env.DATABASE_URL, 'the embedded store has no network to lose')
+  test.setTimeout(120_000)
+  const target = new URL(process.env.DATABASE_URL!)
+  const proxy = await tcpProxy(target)
+  const viaProxy = new URL(target)
+  viaProxy.hostname = '127.0.0.1'
+  viaProxy.port = String(proxy.port)
+  const server = startServer(3141, { DATABASE_URL: viaProxy.toString() })
+  const signUpThere = (username: string) =>
+    fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) })
+  try {
+    await waitForHealth(server)
+    const before = uniqueName('durable')
+    expect((await signUpThere(before)).status).toBe(200)
+
+    proxy.cut()
+    for (const request of [() => fetch(`${server.url}/api/health`), () => signUpThere(uniqueName())]) {
+      const started = Date.now()
+      const response = await request()
+      expect(Date.now() - started).toBeLessThan(6_000)
+      expect(response.status).toBe(503)
+      expect(await response.json()).toMatchObject({ detail: 'Service unavailable' })
+    }
+    const login = await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username: before, password: PASSWORD }) })
+    expect(login.status).toBe(503)
+
+    proxy.restore()
+    await waitForHealth(server, 200, 20_000)
+    const again = await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username: before, password: PASSWORD }) })
+    expect(again.status).toBe(200) // the sign-up acknowledged before the outage is there
+    expect(server.output()).not.toMatch(/\n\s+at /) // no stack trace in the log
+  } finally {
+    await server.stop()
+    proxy.close()
+  }
+})
+
+test('on Vercel without DATABASE_URL, start-up refuses rather than lose data', async () => {
+  const server = startServer(3142, { VERCEL: '1', DATABASE_URL: '', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-vercel-')) })
+  expect(await server.exited).toBe(1)
+  expect(server.output()).toContain('passgate cannot start: DATABASE_URL is not set. On Vercel the embedded database would lose its data')
+})
+
+test('the log records each event, and never a password or a token', async () => {
+  test.setTimeout(90_000)
+  const server = startServer(3143, { LOG_LEVEL: 'info', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-log-')) })
+  try {
+    await waitForHealth(server)
+    const username = uniqueName('logged')
+    const password = 'a very secret passphrase 9137'
+    const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) => fetch(server.url + path, { method: 'POST', body, headers })
+    expect((await post('/api/users', JSON.stringify({ username, password }), { 'content-type': 'application/json' })).status).toBe(200)
+    expect((await post('/api/token', new URLSearchParams({ username, password: `${password}-wrong` }))).status).toBe(401)
+    const tokens = await (await post('/api/token', new URLSearchParams({ username, password }))).json()
+    const renewed = await (await post('/api/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))).json()
+    const newPassword = 'another secret passphrase 2260'
+    const change = await post('/api/users/me/password', JSON.stringify({ current_password: password, new_password: newPassword }), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${renewed.access_token}`,
+    })
+    expect(change.status).toBe(204)
+    expect((await post('/api/logout', '', { authorization: `Bearer ${renewed.access_token}` })).status).toBe(204)
+
+    await expect.poll(() => server.output()).toContain('"event":"session_ended"')
+    const log = server.output()
+    for (const event of ['signed_up', 'login_failed', 'login_succeeded', 'token_refreshed', 'password_changed', 'session_ended']) {
+      expect(log).toContain(`"event":"${event}"`)
+    }
+    for (const secret of [password, newPassword, tokens.access_token, tokens.refresh_token, renewed.access_token, renewed.refresh_token]) {
+      expect(log).not.toContain(secret)
+    }
+    // Nor any piece of a token (a signature alone would be enough to worry about).
+    expect(log).not.toContain(tokens.access_token.split('.')[2])
+    expect(log).not.toMatch(/\$2[aby]\$/) // no bcrypt hash
+  } finally {
+    await server.stop()
+  }
+})

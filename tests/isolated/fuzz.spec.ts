@@ -1,0 +1,107 @@
+import { expect, test } from '@playwright/test'
+import fc from 'fast-check'
+import postgres from 'postgres'
+import { BASE_URL, newSession } from '../helpers'
+
+// Property-based: random and hostile bodies, headers and tokens at every endpoint. Whatever comes
+// in, the answer is never a 5xx; every error is JSON with a `detail`; and a rejected request
+// writes no row (counted on PostgreSQL, with nothing else running: this project runs alone).
+// Failed logins do write throttle counters, by design; users, sessions and notes are counted.
+
+const endpoints: [string, string][] = [
+  ['POST', '/api/token'],
+  ['POST', '/api/users'],
+  ['GET', '/api/users/me'],
+  ['PATCH', '/api/users/me'],
+  ['POST', '/api/users/me/password'],
+  ['POST', '/api/logout'],
+  ['GET', '/api/sessions'],
+  ['DELETE', '/api/sessions/00000000-0000-4000-8000-000000000000'],
+  ['GET', '/api/users/me/items'],
+  ['GET', '/api/token/renew'],
+  ['GET', '/api/health'],
+  ['PUT', '/api/no-such-thing'],
+]
+
+const hostileText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }), // lone surrogates, NUL, control characters
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.constantFrom('', '\u0000', '\ud800', 'a'.repeat(300), '../../etc/passwd', "' or 1=1 --", '<script>', 'admin', '{}', '%FF'),
+)
+const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 })
+
+const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role']
+const hostileObject = fc.dictionary(fc.constantFrom(...fieldNames), fc.oneof(hostileText, fc.integer(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 3 })))
+
+const body = fc.oneof(
+  hostileObject.map((value) => ({ type: 'application/json', data: JSON.stringify(value) as string | Uint8Array<ArrayBuffer> })),
+  fc.json().map((data) => ({ type: 'application/json', data })),
+  hostileObject.map((value) => ({
+    type: 'application/x-www-form-urlencoded',
+    data: new URLSearchParams(Object.entries(value).map(([key, item]) => [key, String(item)])).toString(),
+  })),
+  fc.uint8Array({ maxLength: 200 }).map((data) => ({ type: 'application/json', data: new Uint8Array(data) as string | Uint8Array<ArrayBuffer> })),
+  fc.record({ type: fc.oneof(ascii, fc.constantFrom('multipart/form-data; boundary=x', 'text/plain', 'application/xml')), data: hostileText }),
+)
+
+const token = fc.oneof(
+  ascii,
+  fc.tuple(fc.base64String({ maxLength: 40 }), fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 43 })).map((parts) => parts.join('.')),
+  fc.constantFrom('eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', '00000000-0000-4000-8000-000000000000.0.' + 'A'.repeat(43)),
+)
+
+const request = fc.record({
+  endpoint: fc.constantFrom(...endpoints),
+  method: fc.option(fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT'), { nil: undefined }),
+  body: fc.option(body, { nil: undefined }),
+  authorization: fc.option(fc.oneof(token.map((value) => `Bearer ${value}`), ascii), { nil: undefined }),
+  cookie: fc.option(fc.tuple(token, token).map(([access, refresh]) => `passgate_access=${access}; passgate_refresh=${refresh}`), { nil: undefined }),
+  origin: fc.option(fc.constantFrom('http://evil.example', 'null', BASE_URL), { nil: undefined }),
+})
+
+test('no input makes any endpoint fail with a 5xx, answer without a detail, or write a rejected row', async () => {
+  test.setTimeout(180_000)
+  const sql = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} }) : null
+  const count = async () =>
+    sql === null
+      ? null
+      : (await sql`select (select count(*) from users)::int as users, (select count(*) from sessions)::int as sessions, (select count(*) from notes)::int as notes`)[0]!
+  // One real session, so that some requests reach the handlers' signed-in paths.
+  const { token: real } = await newSession()
+  const before = await count()
+  const created = { users: 0, sessions: 0, notes: 0 }
+  try {
+    await fc.assert(
+      fc.asyncProperty(request, fc.boolean(), async (input, useRealToken) => {
+        const [defaultMethod, path] = input.endpoint
+        const method = input.method ?? defaultMethod
+        const headers: Record<string, string> = {}
+        if (input.body !== undefined && method !== 'GET') headers['content-type'] = input.body.type
+        if (input.authorization !== undefined) headers.authorization = useRealToken ? `Bearer ${real}` : input.authorization
+        if (input.cookie !== undefined) headers.cookie = input.cookie
+        if (input.origin !== undefined) headers.origin = input.origin
+        const response = await fetch(BASE_URL + path, {
+          method,
+          headers,
+          body: method === 'GET' || input.body === undefined ? undefined : input.body.data,
+          redirect: 'manual',
+        })
+        const text = await response.text()
+        expect(response.status, `${method} ${path} -> ${response.status} ${text}`).toBeLessThan(500)
+        if (response.status >= 400) {
+          expect(response.headers.get('content-type')).toContain('application/json')
+          expect(JSON.parse(text)).toHaveProperty('detail')
+        }
+        if (response.status === 200 && method === 'POST' && path === '/api/users') created.users++
+        if (response.status === 200 && method === 'POST' && path === '/api/token') created.sessions++
+      }),
+      { numRuns: 400 },
+    )
+    const after = await count()
+    if (before !== null && after !== null) {
+      expect({ users: after.users - before.users, sessions: after.sessions - before.sessions, notes: after.notes - before.notes }).toEqual(created)
+    }
+  } finally {
+    await sql?.end()
+  }
+})
