@@ -43,12 +43,13 @@ function withPageCsp(request: NextRequest, target: string, rewrite: boolean): Ne
     "default-src 'self'",
     // React's development build needs eval for its error overlay; production never does.
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ''}`,
-    `style-src 'self' 'nonce-${nonce}'${development ? " 'unsafe-inline'" : ''}`,
+    // The development overlay sets inline styles; 'unsafe-inline' only works without a nonce.
+    development ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",
-    "base-uri 'self'",
+    "base-uri 'none'", // ASVS 5.0 V3.4.3, with object-src 'none'
     "form-action 'self'",
     "frame-ancestors 'none'",
     ...(isHttps(request) ? ['upgrade-insecure-requests'] : []),
@@ -66,7 +67,7 @@ function isHttps(request: NextRequest): boolean {
   return request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
 }
 
-/** HSTS (RFC 6797) whenever the app is served over https: browsers then never try plain http. */
+/** HSTS (RFC 6797, ASVS 5.0 V3.4.1) over https: browsers then never try plain http. */
 function withHsts(request: NextRequest, response: NextResponse): NextResponse {
   if (isHttps(request)) response.headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains')
   return response
@@ -74,7 +75,7 @@ function withHsts(request: NextRequest, response: NextResponse): NextResponse {
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-// CSRF (OWASP ASVS 5.0 V3.5.3): a state-changing request from another site is refused (403)
+// CSRF (OWASP ASVS 5.0 V3.5.2 Origin, V3.5.3 Sec-Fetch-*): a state-changing request from another site is refused (403)
 // unless it carries a bearer token, which a browser never adds by itself. This covers cookie-
 // authenticated calls and login CSRF alike; origins in CORS_ORIGINS are exempt only with a
 // bearer token too.
@@ -99,7 +100,7 @@ function isCrossSite(request: NextRequest): boolean {
   }
 }
 
-/** CORS for CORS_ORIGINS: bearer-token calls only; credentials (cookies) are never allowed. */
+/** CORS for CORS_ORIGINS (an allowlist, ASVS 5.0 V3.4.2): bearer calls only, never credentials. */
 function withCors(request: NextRequest, onward: () => NextResponse): NextResponse {
   const origin = request.headers.get('origin')
   if (origin === null || !getEnv().CORS_ORIGINS.includes(origin)) return onward()

@@ -180,7 +180,8 @@ function isHttps(request: Request): boolean {
 }
 
 function cookieOptions(request: Request, maxAge: number) {
-  // HttpOnly: no script can read them; SameSite=Lax: not sent on cross-site subrequests; Secure on https.
+  // HttpOnly: no script can read them; SameSite=Lax: not sent on cross-site subrequests; Secure on
+  // https (OWASP ASVS 5.0 V3.3.1, V3.3.2, V3.3.4).
   return { httpOnly: true, sameSite: 'lax', path: '/', secure: isHttps(request), maxAge } as const
 }
 

@@ -192,8 +192,8 @@ export function otherMethods(...allowed: Method[]): Record<Method, Handler<unkno
 
 /**
  * Wraps a route handler: the one place where an unexpected error becomes a generic 500 (or a 503
- * when the database is out of reach) with a log line that carries no request data, and where every
- * API response is marked `Cache-Control: no-store`.
+ * when the database is out of reach), never a stack trace (OWASP ASVS 5.0 V16.5.1), with a log line
+ * that carries no request data; and where every API response is marked `Cache-Control: no-store`.
  */
 export function route<C>(handler: Handler<C>): Handler<C> {
   return async (request, context) => {

@@ -24,8 +24,8 @@ export type AuthEvent =
   | 'session_ended'
 
 /**
- * One JSON line per authentication event, for operators (LOG_LEVEL=info, the default). Fields
- * are ids, reasons and addresses: never a password, a hash or a token.
+ * One JSON line per authentication event, for operators (LOG_LEVEL=info, the default; OWASP ASVS
+ * 5.0 V16.3.1). Fields are ids, reasons and addresses: never a password, a hash or a token (V16.2.5).
  */
 export function logEvent(event: AuthEvent, fields: Record<string, string | number | null>): void {
   if (getEnv().LOG_LEVEL !== 'info') return

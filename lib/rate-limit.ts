@@ -7,7 +7,7 @@ import { throttles } from './schema'
 // address). In PostgreSQL, so the limits hold across instances and on Vercel, where in-memory
 // limiters reset with every cold start. A window lasts THROTTLE_WINDOW_SECONDS, so an attacker can
 // delay a real user by at most that long, never lock them out for good (NIST SP 800-63B 5.2.2,
-// OWASP ASVS 5.0 V6.3.5).
+// OWASP ASVS 5.0 V6.3.1, and V6.1.1's "prevent malicious account lockout").
 
 export type Bucket = { key: string; limit: number }
 

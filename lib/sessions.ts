@@ -55,7 +55,8 @@ export type RefreshResult =
   | { ok: false; reason: 'invalid' | 'reused' }
 
 /**
- * Rotates a session's refresh token from `generation` to the next (RFC 9700 section 4.14.2).
+ * Rotates a session's refresh token from `generation` to the next (RFC 9700 section 4.14.2,
+ * OWASP ASVS 5.0 V10.4.5).
  * - The current generation rotates.
  * - The one just replaced, within the grace window, gets the same successor again and writes
  *   nothing: two tabs refreshing at once must not sign the user out.
@@ -107,6 +108,7 @@ async function endSessions(tx: Tx, where: ReturnType<typeof and>, reason: EndRea
   return ended.length
 }
 
+/** Logout (OWASP ASVS 5.0 V7.4.1): the session is ended in the database, so every token dies. */
 export async function endSession(sessionId: string, reason: EndReason): Promise<void> {
   const db = await getDb()
   await db.transaction((tx) => endSessions(tx, eq(sessions.id, sessionId), reason))
@@ -134,7 +136,7 @@ export type SessionInfo = {
   current: boolean
 }
 
-/** The user's live sessions, most recently used first; `current` marks the caller's own. */
+/** The user's live sessions, most recently used first; `current` marks the caller's own (V7.5.2). */
 export async function listSessions(userId: number, currentSessionId: string): Promise<SessionInfo[]> {
   const db = await getDb()
   const rows = await db

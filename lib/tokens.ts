@@ -44,11 +44,13 @@ const isSessionId = (value: unknown): value is string => SessionIdSchema.safePar
 export async function verifyAccessToken(token: string): Promise<AccessClaims | null> {
   try {
     const { payload } = await jwtVerify(token, await getKey(), {
-      // Pinned: jose would otherwise accept HS384/HS512 made with the same secret (RFC 8725 3.1).
+      // Pinned: jose would otherwise accept HS384/HS512 made with the same secret (RFC 8725 3.1;
+      // ASVS 5.0 V9.1.1 and V9.1.2: the MAC checked first, against an allowlist of one).
       algorithms: ['HS256'],
       issuer: ISSUER,
       audience: AUDIENCE,
-      // jose checks `exp` only when present; a token without it would never expire.
+      // jose checks `exp` only when present; a token without it would never expire (V9.2.1; the
+      // audience is V9.2.3).
       requiredClaims: ['sub', 'sid', 'iat', 'exp'],
     })
     const userId = Number(payload.sub)

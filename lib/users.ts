@@ -78,7 +78,8 @@ export type CheckCredentialsResult =
 
 /**
  * Checks a username and password. An unknown user costs the same bcrypt time as a wrong password
- * and gets the same answer. "Inactive" is said only to someone who knows the password.
+ * and gets the same answer (OWASP ASVS 5.0 V6.3.8). "Inactive" is said only to someone who knows
+ * the password.
  */
 export async function checkCredentials(username: string, password: string): Promise<CheckCredentialsResult> {
   const db = await getDb()

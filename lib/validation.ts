@@ -23,10 +23,10 @@ export const UsernameSchema = z
   .max(32, 'Username must be at most 32 characters')
   .regex(/^[A-Za-z0-9_.-]+$/, 'Username may use only letters, digits, "_", "." and "-"')
 
-// NIST SP 800-63B 3.1.1.2: a minimum length and no composition rules.
+// NIST SP 800-63B 3.1.1.2, OWASP ASVS 5.0 V6.2.1 and V6.2.5: a minimum length, no composition rules.
 export const PasswordSchema = text()
   .refine((value) => [...value].length >= PASSWORD_MIN_CHARS, `Password must be at least ${PASSWORD_MIN_CHARS} characters`)
-  // bcrypt uses only the first 72 bytes: a longer password is refused, never silently cut.
+  // bcrypt uses only the first 72 bytes: a longer password is refused, never silently cut (V6.2.8).
   .refine((value) => byteLength(value) <= PASSWORD_MAX_BYTES, `Password must be at most ${PASSWORD_MAX_BYTES} bytes (UTF-8)`)
   .refine((value) => !isCommonPassword(value), 'This password is too common: choose another')
 
