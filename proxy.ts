@@ -1,5 +1,6 @@
 import { type NextRequest, NextResponse } from 'next/server'
 import { getEnv } from '@/lib/env'
+import { isHttps } from '@/lib/http'
 import { ACCESS_COOKIE, REFRESH_COOKIE, verifyAccessToken } from '@/lib/tokens'
 import { loginPath } from '@/lib/validation'
 
@@ -61,10 +62,6 @@ function withPageCsp(request: NextRequest, target: string, rewrite: boolean): Ne
     : NextResponse.next({ request: { headers } })
   response.headers.set('Content-Security-Policy', policy)
   return response
-}
-
-function isHttps(request: NextRequest): boolean {
-  return request.nextUrl.protocol === 'https:' || request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
 }
 
 /** HSTS (RFC 6797, ASVS 5.0 V3.4.1) over https: browsers then never try plain http. */

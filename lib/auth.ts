@@ -1,6 +1,6 @@
 import { cookies } from 'next/headers'
 import { getEnv } from './env'
-import { clientInfo, clientIp, problem } from './http'
+import { clientInfo, clientIp, isHttps, problem } from './http'
 import { logEvent } from './log'
 import { type Bucket, checkBuckets, clearBucket, hitBuckets } from './rate-limit'
 import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
@@ -32,8 +32,7 @@ async function issueTokens(userId: number, sessionId: string, generation: number
 type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 
 /** The per-address bucket, where the address is known (the throttles never guess one). */
-function addressBucket(request: Request, action: 'login' | 'signup', limit: number): Bucket[] {
-  const ip = clientIp(request)
+function addressBucket(ip: string | null, action: 'login' | 'signup', limit: number): Bucket[] {
   return ip === null ? [] : [{ key: `${action}:ip:${ip}`, limit }]
 }
 
@@ -48,9 +47,9 @@ export type LogInResult =
  */
 export async function logIn(username: string, password: string, request: Request): Promise<LogInResult> {
   const env = getEnv()
-  const userBucket = { key: `login:user:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
-  const buckets = [userBucket, ...addressBucket(request, 'login', env.THROTTLE_LOGIN_PER_IP)]
   const ip = clientIp(request)
+  const userBucket = { key: `login:user:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
+  const buckets = [userBucket, ...addressBucket(ip, 'login', env.THROTTLE_LOGIN_PER_IP)]
   const gate = await checkBuckets(buckets)
   if (!gate.ok) {
     logEvent('throttled', { action: 'login', ip })
@@ -72,15 +71,16 @@ export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason:
 
 /** Sign-up, counted per client address. */
 export async function signUp(input: NewUser, request: Request): Promise<SignUpResult> {
-  const buckets = addressBucket(request, 'signup', getEnv().THROTTLE_SIGNUP_PER_IP)
+  const ip = clientIp(request)
+  const buckets = addressBucket(ip, 'signup', getEnv().THROTTLE_SIGNUP_PER_IP)
   const gate = await checkBuckets(buckets)
   if (!gate.ok) {
-    logEvent('throttled', { action: 'signup', ip: clientIp(request) })
+    logEvent('throttled', { action: 'signup', ip })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   await hitBuckets(buckets)
   const result = await createUser(input)
-  if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip: clientIp(request) })
+  if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip })
   return result
 }
 
@@ -173,10 +173,6 @@ export async function renewPageSession(request: Request): Promise<boolean> {
 export async function getPageSession(): Promise<{ user: PublicUser; sessionId: string } | null> {
   const token = (await cookies()).get(ACCESS_COOKIE)?.value
   return token === undefined ? null : userForToken(token)
-}
-
-function isHttps(request: Request): boolean {
-  return new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
 }
 
 function cookieOptions(request: Request, maxAge: number) {

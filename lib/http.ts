@@ -140,6 +140,11 @@ export async function readForm(request: Request): Promise<Parsed<Record<string, 
   return { ok: true, data: fields }
 }
 
+/** Served over https, directly or behind a proxy that says so (the first X-Forwarded-Proto). */
+export function isHttps(request: Request): boolean {
+  return new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
+}
+
 /** Who is calling, as recorded on a session and counted by the throttles. */
 export function clientInfo(request: Request): { userAgent: string | null; ip: string | null } {
   return { userAgent: request.headers.get('user-agent'), ip: clientIp(request) }
