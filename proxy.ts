@@ -89,7 +89,8 @@ function isCrossSite(request: NextRequest): boolean {
   // "null" (sandboxed or opaque) is never ours. No Origin at all: not a browser.
   const origin = request.headers.get('origin')
   if (origin === null) return false
-  const host = (request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? '').split(',')[0]!.trim()
+  const forwarded = getEnv().TRUST_PROXY !== 0 ? request.headers.get('x-forwarded-host') : null
+  const host = (forwarded ?? request.headers.get('host') ?? '').split(',')[0]!.trim()
   try {
     return new URL(origin).host !== host
   } catch {

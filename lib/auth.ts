@@ -2,14 +2,17 @@ import { cookies } from 'next/headers'
 import { getEnv } from './env'
 import { clientInfo, clientIp, isHttps, problem } from './http'
 import { logEvent } from './log'
-import { type Bucket, checkBuckets, clearBucket, hitBuckets } from './rate-limit'
+import { clearBuckets, refundAttempt, takeAttempt } from './rate-limit'
 import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
   ACCESS_COOKIE,
+  DEVICE_COOKIE,
   REFRESH_COOKIE,
+  isDeviceCookieFor,
   accessTokenLifetimeSeconds,
   parseRefreshToken,
   signAccessToken,
+  signDeviceCookie,
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
@@ -31,9 +34,36 @@ async function issueTokens(userId: number, sessionId: string, generation: number
 
 type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 
-/** The per-address bucket, where the address is known (the throttles never guess one). */
-function addressBucket(ip: string | null, action: 'login' | 'signup', limit: number): Bucket[] {
-  return ip === null ? [] : [{ key: `${action}:ip:${ip}`, limit }]
+/**
+ * The password grant. Attempts are counted before the password is checked, per client address
+ * and per username (known or not, so the count reveals nothing). A browser that has signed in as
+ * this user before (its device cookie) is counted on its own: failures from elsewhere can delay
+ * new browsers and scripts, never lock the user out of their own browser. A success gives back
+ * its attempt and clears the username's (or device's) count.
+ */
+export async function logIn(username: string, password: string, request: Request): Promise<LogInResult> {
+  const env = getEnv()
+  const ip = clientIp(request)
+  const jar = await cookies()
+  const knownDevice = isDeviceCookieFor(jar.get(DEVICE_COOKIE)?.value, username)
+  const userBucket = { key: `login:${knownDevice ? 'device' : 'user'}:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
+  const ipBucket = ip === null ? [] : [{ key: `login:ip:${ip}`, limit: env.THROTTLE_LOGIN_PER_IP }]
+  const gate = await takeAttempt([userBucket, ...ipBucket])
+  if (!gate.ok) {
+    logEvent('throttled', { action: 'login', ip })
+    return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  }
+  const checked = await checkCredentials(username, password)
+  if (!checked.ok) {
+    logEvent('login_failed', { reason: checked.reason, ip })
+    return checked
+  }
+  await clearBuckets([userBucket.key])
+  await refundAttempt(ipBucket.map((bucket) => bucket.key))
+  const session = await createSession(checked.user.id, clientInfo(request))
+  jar.set(DEVICE_COOKIE, signDeviceCookie(username), { ...cookieOptions(request, 365 * 24 * 60 * 60), path: '/api/token' })
+  logEvent('login_succeeded', { user_id: checked.user.id, session_id: session.id, ip })
+  return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
 }
 
 export type LogInResult =
@@ -41,44 +71,16 @@ export type LogInResult =
   | { ok: false; reason: 'invalid_credentials' | 'inactive' }
   | Throttled
 
-/**
- * The password grant. Failures count per username (known or not, so the count reveals nothing)
- * and per client address; success clears the username's count.
- */
-export async function logIn(username: string, password: string, request: Request): Promise<LogInResult> {
-  const env = getEnv()
-  const ip = clientIp(request)
-  const userBucket = { key: `login:user:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
-  const buckets = [userBucket, ...addressBucket(ip, 'login', env.THROTTLE_LOGIN_PER_IP)]
-  const gate = await checkBuckets(buckets)
-  if (!gate.ok) {
-    logEvent('throttled', { action: 'login', ip })
-    return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
-  }
-  const checked = await checkCredentials(username, password)
-  if (!checked.ok) {
-    if (checked.reason === 'invalid_credentials') await hitBuckets(buckets)
-    logEvent('login_failed', { reason: checked.reason, ip })
-    return checked
-  }
-  await clearBucket(userBucket.key)
-  const session = await createSession(checked.user.id, clientInfo(request))
-  logEvent('login_succeeded', { user_id: checked.user.id, session_id: session.id, ip })
-  return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
-}
-
 export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' } | Throttled
 
-/** Sign-up, counted per client address. */
+/** Sign-up, every attempt counted per client address. */
 export async function signUp(input: NewUser, request: Request): Promise<SignUpResult> {
   const ip = clientIp(request)
-  const buckets = addressBucket(ip, 'signup', getEnv().THROTTLE_SIGNUP_PER_IP)
-  const gate = await checkBuckets(buckets)
+  const gate = await takeAttempt(ip === null ? [] : [{ key: `signup:ip:${ip}`, limit: getEnv().THROTTLE_SIGNUP_PER_IP }])
   if (!gate.ok) {
     logEvent('throttled', { action: 'signup', ip })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  await hitBuckets(buckets)
   const result = await createUser(input)
   if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip })
   return result
@@ -86,14 +88,19 @@ export async function signUp(input: NewUser, request: Request): Promise<SignUpRe
 
 export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
 
-/** A new password for the caller; wrong current passwords count like failed logins. */
+/** A new password for the caller; wrong current passwords are throttled like failed logins. */
 export async function changeOwnPassword(auth: Authenticated, currentPassword: string, newPassword: string): Promise<ChangePasswordResult> {
-  const bucket = { key: `password:user:${auth.user.id}`, limit: getEnv().THROTTLE_LOGIN_PER_USER }
-  const gate = await checkBuckets([bucket])
-  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  const key = `password:user:${auth.user.id}`
+  const gate = await takeAttempt([{ key, limit: getEnv().THROTTLE_LOGIN_PER_USER }])
+  if (!gate.ok) {
+    logEvent('throttled', { action: 'password_change', user_id: auth.user.id })
+    return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
+  }
   const result = await changePassword(auth.user.id, auth.sessionId, currentPassword, newPassword)
-  await (result.ok ? clearBucket(bucket.key) : hitBuckets([bucket]))
-  if (result.ok) logEvent('password_changed', { user_id: auth.user.id, session_id: auth.sessionId })
+  if (result.ok) {
+    await clearBuckets([key])
+    logEvent('password_changed', { user_id: auth.user.id, session_id: auth.sessionId })
+  }
   return result
 }
 

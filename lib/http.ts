@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { z } from 'zod'
 import { isUnavailable } from './db'
 import { getEnv } from './env'
@@ -140,7 +141,12 @@ export async function readForm(request: Request): Promise<Parsed<Record<string, 
   return { ok: true, data: fields }
 }
 
-/** Served over https, directly or behind a proxy that says so (the first X-Forwarded-Proto). */
+/**
+ * Served over https, directly or behind a proxy that says so (the first X-Forwarded-Proto). Unlike
+ * the client's address this needs no TRUST_PROXY: a client that claims https only adds protections
+ * to its own response (Secure cookies it cannot send back over http; HSTS, which browsers ignore
+ * over http).
+ */
 export function isHttps(request: Request): boolean {
   return new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
 }
@@ -161,25 +167,47 @@ export function clientIp(request: Request): string | null {
     address = request.headers.get('x-vercel-forwarded-for')?.split(',')[0] ?? request.headers.get('x-real-ip')
   } else if (trust > 0) {
     // Each proxy appends the address it saw: the N-th entry from the right was written by ours.
+    // With fewer entries than proxies the header is not what we were promised: use the socket.
     const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean)
-    address = hops[hops.length - trust] ?? hops[0]
-  } else {
-    address = peerAddress(request)
+    address = hops.length >= trust ? hops[hops.length - trust] : undefined
   }
-  return address ? normalizeIp(address.trim()) : null
+  return normalizeIp(address ?? peerAddress(request) ?? '')
 }
 
-/** IPv4-mapped IPv6 as IPv4; IPv6 as its /64, the block one subscriber usually controls. */
-function normalizeIp(raw: string): string {
-  const address = raw.slice(0, 64).toLowerCase().replace(/%.*$/, '')
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)
-  if (mapped !== null) return mapped[1]!
-  if (!address.includes(':')) return address
-  const [head = '', tail] = address.split('::')
+/**
+ * One canonical form per client, or null for anything that is not an address: IPv4 as dotted
+ * quad (also from IPv4-mapped IPv6 and "1.2.3.4:port"), IPv6 as its /64, the block one
+ * subscriber usually controls.
+ */
+export function normalizeIp(raw: string): string | null {
+  let address = raw.trim().slice(0, 100)
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address) // [::1]:443
+  if (bracketed !== null) address = bracketed[1]!
+  else if (/^[\d.]+:\d+$/.test(address)) address = address.slice(0, address.lastIndexOf(':')) // 1.2.3.4:5678
+  address = address.replace(/%.*$/, '') // zone id
+  if (isIP(address) === 4) return address
+  if (isIP(address) !== 6) return null
+  const groups = expandIpv6(address)
+  // ::ffff:a.b.c.d and ::ffff:7f00:1 are IPv4 clients.
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.')
+  }
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (possibly ending in dotted IPv4). */
+function expandIpv6(address: string): number[] {
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address)
+  let text = address
+  if (dotted !== null) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
+    text = `${address.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail] = text.split('::')
   const left = head === '' ? [] : head.split(':')
   const right = tail === undefined || tail === '' ? [] : tail.split(':')
-  const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0')
-  return `${[...left, ...zeros, ...right].slice(0, 4).join(':')}::/64`
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0')
+  return [...left, ...zeros, ...right].map((group) => Number.parseInt(group, 16))
 }
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>

@@ -10,6 +10,8 @@ export function describeError(error: unknown): string {
   if (!(inner instanceof Error)) return 'non-Error thrown'
   if ('params' in inner) return `${inner.name}: query failed`
   const code = (inner as { code?: unknown }).code
+  // A database error's message may quote the value it refused: its SQLSTATE says enough.
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `${inner.name} ${code}`
   return `${inner.name}${typeof code === 'string' ? ` ${code}` : ''}: ${inner.message}`
 }
 

@@ -1,43 +1,32 @@
-import { and, inArray, gt, lt, sql } from 'drizzle-orm'
+import { and, asc, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from './db'
 import { getEnv } from './env'
 import { throttles } from './schema'
 
-// Owns the `throttles` table: fixed-window counters of failures per key (a username, a client
+// Owns the `throttles` table: fixed-window counters of attempts per key (a username, a client
 // address). In PostgreSQL, so the limits hold across instances and on Vercel, where in-memory
-// limiters reset with every cold start. A window lasts THROTTLE_WINDOW_SECONDS, so an attacker can
-// delay a real user by at most that long, never lock them out for good (NIST SP 800-63B 5.2.2,
-// OWASP ASVS 5.0 V6.3.1, and V6.1.1's "prevent malicious account lockout").
+// limiters reset with every cold start. A window lasts THROTTLE_WINDOW_SECONDS and is never
+// extended, so a real user is delayed by at most that long (NIST SP 800-63B 5.2.2, OWASP ASVS 5.0
+// V6.3.1, and V6.1.1's "prevent malicious account lockout").
 
 export type Bucket = { key: string; limit: number }
 
 export type Gate = { ok: true } | { ok: false; retryAfter: number }
 
-/** Refuses while any bucket is full; `retryAfter` is the seconds until the last one empties. */
-export async function checkBuckets(buckets: Bucket[]): Promise<Gate> {
+/**
+ * Counts an attempt in every bucket, in one atomic statement, before the work it guards: a burst
+ * of concurrent requests cannot all slip under the limit. Refused when any bucket is over its
+ * limit; `retryAfter` is the seconds until the last such window ends.
+ */
+export async function takeAttempt(buckets: Bucket[]): Promise<Gate> {
   if (buckets.length === 0) return { ok: true }
   const db = await getDb()
-  const rows = await db
-    .select({
-      key: throttles.key,
-      hits: throttles.hits,
-      secondsLeft: sql<number>`ceil(extract(epoch from ${throttles.resetAt} - now()))::int`,
-    })
-    .from(throttles)
-    .where(and(inArray(throttles.key, buckets.map((bucket) => bucket.key)), gt(throttles.resetAt, sql`now()`)))
-  const full = rows.filter((row) => row.hits >= (buckets.find((bucket) => bucket.key === row.key)?.limit ?? Infinity))
-  if (full.length === 0) return { ok: true }
-  return { ok: false, retryAfter: Math.max(1, ...full.map((row) => row.secondsLeft)) }
-}
-
-/** Counts one event in each bucket (a new window starts when the old one has passed). */
-export async function hitBuckets(buckets: Bucket[]): Promise<void> {
-  if (buckets.length === 0) return
-  const db = await getDb()
   const window = sql`now() + make_interval(secs => ${getEnv().THROTTLE_WINDOW_SECONDS})`
-  await db
+  // Sorted keys: concurrent statements lock the same rows in the same order (no deadlock).
+  const sorted = [...buckets].sort((a, b) => a.key.localeCompare(b.key))
+  const rows = await db
     .insert(throttles)
-    .values(buckets.map((bucket) => ({ key: bucket.key, hits: 1, resetAt: window })))
+    .values(sorted.map((bucket) => ({ key: bucket.key, hits: 1, resetAt: window })))
     .onConflictDoUpdate({
       target: throttles.key,
       set: {
@@ -45,14 +34,39 @@ export async function hitBuckets(buckets: Bucket[]): Promise<void> {
         resetAt: sql`case when ${throttles.resetAt} <= now() then ${window} else ${throttles.resetAt} end`,
       },
     })
-  // Old counters are cleaned up as new ones are written: a bounded delete, no scheduler needed.
-  const stale = db.select({ key: throttles.key }).from(throttles).where(lt(throttles.resetAt, sql`now()`)).limit(100)
-  await db.delete(throttles).where(inArray(throttles.key, stale))
+    .returning({ key: throttles.key, hits: throttles.hits, secondsLeft: sql<number>`ceil(extract(epoch from ${throttles.resetAt} - now()))::int` })
+  await deleteExpired()
+  const over = rows.filter((row) => row.hits > (sorted.find((bucket) => bucket.key === row.key)?.limit ?? Infinity))
+  return over.length === 0 ? { ok: true } : { ok: false, retryAfter: Math.max(1, ...over.map((row) => row.secondsLeft)) }
 }
 
-export async function clearBucket(key: string): Promise<void> {
+/** Gives back the attempt a success used, so that only failures fill the bucket. */
+export async function refundAttempt(keys: string[]): Promise<void> {
+  if (keys.length === 0) return
   const db = await getDb()
-  await db.delete(throttles).where(inArray(throttles.key, [key]))
+  await db
+    .update(throttles)
+    .set({ hits: sql`greatest(${throttles.hits} - 1, 0)` })
+    .where(inArray(throttles.key, keys))
+}
+
+export async function clearBuckets(keys: string[]): Promise<void> {
+  if (keys.length === 0) return
+  const db = await getDb()
+  await db.delete(throttles).where(inArray(throttles.key, keys))
+}
+
+/** Old counters go as new ones come: a bounded delete that skips rows others are writing. */
+async function deleteExpired(): Promise<void> {
+  const db = await getDb()
+  const stale = db
+    .select({ key: throttles.key })
+    .from(throttles)
+    .where(lt(throttles.resetAt, sql`now()`))
+    .orderBy(asc(throttles.resetAt))
+    .limit(100)
+    .for('update', { skipLocked: true })
+  await db.delete(throttles).where(and(inArray(throttles.key, stale), lt(throttles.resetAt, sql`now()`)))
 }
 
 /** "Try again in 14 minutes." for a 429's detail. */

@@ -9,6 +9,8 @@ import { SessionIdSchema } from './validation'
 /** The browser's copies of the tokens, in HttpOnly cookies. */
 export const ACCESS_COOKIE = 'passgate_access'
 export const REFRESH_COOKIE = 'passgate_refresh'
+/** Marks a browser where the user has signed in before (see lib/auth.ts logIn). */
+export const DEVICE_COOKIE = 'passgate_device'
 
 const ISSUER = 'passgate'
 const AUDIENCE = 'passgate'
@@ -69,15 +71,20 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | n
 
 export type RefreshClaims = { sessionId: string; generation: number }
 
-let refreshKey: Buffer | undefined
+const derivedKeys = new Map<string, Buffer>()
 
-function getRefreshKey(): Buffer {
-  refreshKey ??= Buffer.from(hkdfSync('sha256', getAuthSecret(), new Uint8Array(), 'passgate refresh token v1', 32))
-  return refreshKey
+/** A key of its own for each purpose, derived from AUTH_SECRET (HKDF, RFC 5869). */
+function derivedKey(label: string): Buffer {
+  let key = derivedKeys.get(label)
+  if (key === undefined) {
+    key = Buffer.from(hkdfSync('sha256', getAuthSecret(), new Uint8Array(), label, 32))
+    derivedKeys.set(label, key)
+  }
+  return key
 }
 
 function refreshMac(sessionId: string, generation: number): Buffer {
-  return createHmac('sha256', getRefreshKey()).update(`${sessionId}.${generation}`).digest()
+  return createHmac('sha256', derivedKey('passgate refresh token v1')).update(`${sessionId}.${generation}`).digest()
 }
 
 export function signRefreshToken(claims: RefreshClaims): string {
@@ -93,4 +100,20 @@ export function parseRefreshToken(token: string): RefreshClaims | null {
   const given = Buffer.from(match[3]!, 'base64url')
   // Constant-time comparison: the MAC is a secret until it matches.
   return timingSafeEqual(given, refreshMac(sessionId, generation)) ? { sessionId, generation } : null
+}
+
+// Device cookies (OWASP "Slow Down Online Guessing Attacks with Device Cookies"): a MAC of the
+// username, set on a successful login. It proves this browser signed in as that user before.
+
+function deviceMac(username: string): Buffer {
+  return createHmac('sha256', derivedKey('passgate device cookie v1')).update(username.toLowerCase()).digest()
+}
+
+export function signDeviceCookie(username: string): string {
+  return deviceMac(username).toString('base64url')
+}
+
+export function isDeviceCookieFor(value: string | undefined, username: string): boolean {
+  if (value === undefined || !/^[A-Za-z0-9_-]{43}$/.test(value)) return false
+  return timingSafeEqual(Buffer.from(value, 'base64url'), deviceMac(username))
 }

@@ -3,6 +3,7 @@ import { getDb } from './db'
 import { hashPassword, verifyPassword } from './password'
 import { users } from './schema'
 import { endOtherSessions } from './sessions'
+import { UsernameSchema } from './validation'
 
 // Owns the `users` table. The password hash never leaves this module except toward lib/password.ts.
 
@@ -82,15 +83,23 @@ export type CheckCredentialsResult =
  * the password.
  */
 export async function checkCredentials(username: string, password: string): Promise<CheckCredentialsResult> {
-  const db = await getDb()
-  const [row] = await db
-    .select({ ...publicUserColumns, hashedPassword: users.hashedPassword })
-    .from(users)
-    .where(sql`lower(${users.username}) = lower(${username})`)
+  // A name no account can have is not looked up (no "admİn" that the database lower-cases to
+  // "admin" while the throttle keys it apart); it still costs the same bcrypt time.
+  const row = UsernameSchema.safeParse(username).success ? await findByUsername(username) : undefined
   const valid = await verifyPassword(password, row?.hashedPassword ?? null)
   if (row === undefined || !valid) return { ok: false, reason: 'invalid_credentials' }
   if (row.disabled) return { ok: false, reason: 'inactive' }
   return { ok: true, user: toPublicUser(row) }
+}
+
+async function findByUsername(username: string) {
+  const db = await getDb()
+  // Usernames are ASCII (UsernameSchema), so lower-casing here and in PostgreSQL agree.
+  const [row] = await db
+    .select({ ...publicUserColumns, hashedPassword: users.hashedPassword })
+    .from(users)
+    .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+  return row
 }
 
 export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' }

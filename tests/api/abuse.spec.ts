@@ -33,6 +33,39 @@ test.describe('failed logins per username', () => {
     await expectThrottled(await requestToken(nobody, 'wrong password'))
   })
 
+  test('a burst of concurrent guesses gets no more tries than the limit', async () => {
+    const { username } = await signUp()
+    const responses = await Promise.all(Array.from({ length: 20 }, () => requestToken(username, 'wrong password')))
+    const statuses = responses.map((response) => response.status)
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15)
+  })
+
+  test('failures from elsewhere never lock the user out of a browser they signed in with before', async () => {
+    const { username } = await signUp()
+    const first = await requestToken(username, PASSWORD)
+    const device = first.headers.getSetCookie().find((cookie) => cookie.startsWith('passgate_device='))!
+    expect(device).toMatch(/; Path=\/api\/token;/)
+    expect(device).toMatch(/; HttpOnly/)
+    const deviceCookie = device.split(';')[0]!
+    for (let attempt = 0; attempt < 6; attempt++) await requestToken(username, 'an attacker guessing')
+    await expectThrottled(await requestToken(username, PASSWORD)) // a new browser or a script waits
+    const known = await api('/api/token', { method: 'POST', headers: { cookie: deviceCookie }, body: new URLSearchParams({ username, password: PASSWORD }) })
+    expect(known.status).toBe(200) // the user's own browser does not
+    // The cookie vouches for that user only.
+    const other = await signUp()
+    for (let attempt = 0; attempt < 6; attempt++) await requestToken(other.username, 'an attacker guessing')
+    const borrowed = await api('/api/token', { method: 'POST', headers: { cookie: deviceCookie }, body: new URLSearchParams({ username: other.username, password: PASSWORD }) })
+    expect(borrowed.status).toBe(429)
+  })
+
+  test('a name that only lower-cases to an account in some locale is its own unknown user', async () => {
+    const username = `adm${uniqueName('i')}`.toLowerCase()
+    await signUp({ username })
+    const lookalike = username.replace('i', 'İ')
+    expect((await requestToken(lookalike, PASSWORD)).status).toBe(401)
+  })
+
   test('a successful login resets the count', async () => {
     const { username } = await signUp()
     for (let attempt = 0; attempt < 4; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
@@ -56,10 +89,10 @@ test('the address recorded is the connection\'s: a client-sent X-Forwarded-For i
   expect(session.ip).toBe('127.0.0.1')
 })
 
-test.describe('per-address limits, behind a trusted proxy', () => {
+test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https', () => {
   test.describe.configure({ mode: 'serial', timeout: 90_000 })
   let server: ExtraServer
-  const window = 3
+  const window = 8
   test.beforeAll(async () => {
     server = startServer(3131, {
       DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-throttle-')),
@@ -101,6 +134,23 @@ test.describe('per-address limits, behind a trusted proxy', () => {
     }
     await expectThrottled(await loginFrom(proxyEntry, uniqueName('nobody'), 'wrong'), window)
     expect((await loginFrom(address(), uniqueName('nobody'), 'wrong')).status).toBe(401)
+  })
+
+  test('https as the proxy reports it: HSTS, and cookies marked Secure', async () => {
+    const username = uniqueName()
+    expect((await signUpFrom(address(), username)).status).toBe(200)
+    const login = await fetch(`${server.url}/api/token`, {
+      method: 'POST',
+      headers: { ...from(address()), 'x-forwarded-proto': 'https' },
+      body: new URLSearchParams({ username, password: PASSWORD }),
+    })
+    expect(login.status).toBe(200)
+    expect(login.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains')
+    const cookies = login.headers.getSetCookie()
+    expect(cookies).toHaveLength(3)
+    for (const cookie of cookies) expect(cookie).toMatch(/; Secure/)
+    const page = await fetch(`${server.url}/login`, { headers: { 'x-forwarded-proto': 'https' } })
+    expect(page.headers.get('content-security-policy')).toContain('upgrade-insecure-requests')
   })
 
   test('a throttled user is delayed for the window at most, then signs in', async () => {

@@ -18,7 +18,7 @@ test.describe('signed in: /api/users/me and /api/users/me/items', () => {
   test('the session cookie works as well as the bearer header', async () => {
     const { username } = await signUp()
     const login = await requestToken(username, PASSWORD)
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('passgate_access='))!.split(';')[0]!
     const response = await api('/api/users/me', { headers: { cookie } })
     expect((await response.json()).username).toBe(username)
   })

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { SignJWT } from 'jose'
+import { COMMON_PASSWORD_COUNT } from '../../lib/common-passwords'
+import { normalizeIp } from '../../lib/http'
 import { hashPassword, verifyPassword } from '../../lib/password'
 import { signAccessToken, verifyAccessToken } from '../../lib/tokens'
 import { PasswordSchema, SignUpSchema, safeNextPath } from '../../lib/validation'
@@ -99,9 +101,32 @@ test.describe('the `next` path after login', () => {
 
 test.describe('common passwords', () => {
   test('the list holds at least the 10,000 most common, matched in any letter case', () => {
+    expect(COMMON_PASSWORD_COUNT).toBeGreaterThanOrEqual(10_000)
     for (const password of ['password1', 'Password1', 'qwertyuiop', 'baseball1']) {
       expect(PasswordSchema.safeParse(password).error?.issues[0]?.message).toBe('This password is too common: choose another')
     }
     expect(PasswordSchema.safeParse('correct horse battery').success).toBe(true)
   })
+})
+
+test.describe('client addresses, one canonical form per client', () => {
+  const cases: [string, string | null][] = [
+    ['203.0.113.9', '203.0.113.9'],
+    ['203.0.113.9:5678', '203.0.113.9'],
+    ['::ffff:127.0.0.1', '127.0.0.1'],
+    ['::ffff:7f00:1', '127.0.0.1'],
+    ['2001:db8:0:1:aaaa::1', '2001:db8:0:1::/64'],
+    ['2001:0DB8:0000:0001:bbbb:cccc:dddd:eeee', '2001:db8:0:1::/64'],
+    ['[2001:db8:0:1::2]:443', '2001:db8:0:1::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['not an address', null],
+    ['1.2.3.4.5', null],
+    ['', null],
+  ]
+  for (const [raw, expected] of cases) {
+    test(`${JSON.stringify(raw)} -> ${expected}`, () => {
+      expect(normalizeIp(raw)).toBe(expected)
+    })
+  }
 })
