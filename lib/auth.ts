@@ -157,7 +157,7 @@ export async function requireUser(request: Request): Promise<Authenticated | Res
  * Renews the browser's cookies from its refresh cookie: the new pair, or null (and the cookies
  * cleared) when the refresh token is missing, invalid, reused or its session has ended.
  */
-export async function renewSession(request: Request): Promise<{ user: PublicUser; sessionId: string } | null> {
+async function renewSession(request: Request): Promise<{ user: PublicUser; sessionId: string } | null> {
   const token = (await cookies()).get(REFRESH_COOKIE)?.value
   const renewed = token === undefined ? null : await refresh(token, request)
   if (renewed?.ok) {

@@ -51,7 +51,6 @@ export const SignUpSchema = z
   })
   .refine((body) => isNotUsername(body.password, body.username), { path: ['password'], message: NOT_USERNAME })
 
-export type SignUp = z.infer<typeof SignUpSchema>
 
 /** `POST /api/users/me/password` for the signed-in `username`. */
 export function changePasswordSchema(username: string) {
