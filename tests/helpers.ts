@@ -13,12 +13,13 @@ export function uniqueName(prefix = 'user'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`
 }
 
-export function api(path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(BASE_URL + path, { redirect: 'manual', ...init })
+/** A request to the test server, or to another server's `base` URL (tests/servers.ts). */
+export function api(path: string, init: RequestInit = {}, base = BASE_URL): Promise<Response> {
+  return fetch(base + path, { redirect: 'manual', ...init })
 }
 
-export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}, base = BASE_URL): Promise<Response> {
+  return api(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }, base)
 }
 
 export function bearer(token: string): Record<string, string> {

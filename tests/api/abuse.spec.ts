@@ -110,11 +110,7 @@ test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https
   const address = () => `198.51.100.7, 10.${Math.floor(++count / 250) % 250}.${count % 250}.1`
   const from = (forwarded: string) => ({ 'x-forwarded-for': forwarded })
   const signUpFrom = (forwarded: string, username = uniqueName()) =>
-    fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...from(forwarded) },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    })
+    postJson('/api/users', { username, password: PASSWORD }, from(forwarded), server.url)
   const loginFrom = (forwarded: string, username: string, password: string) =>
     fetch(`${server.url}/api/token`, { method: 'POST', headers: from(forwarded), body: new URLSearchParams({ username, password }) })
 

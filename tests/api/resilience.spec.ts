@@ -71,8 +71,7 @@ test('when PostgreSQL goes away: 503 within seconds, health says so, and service
   viaProxy.hostname = '127.0.0.1'
   viaProxy.port = String(proxy.port)
   const server = startServer(3141, { DATABASE_URL: viaProxy.toString() })
-  const signUpThere = (username: string) =>
-    fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) })
+  const signUpThere = (username: string) => postJson('/api/users', { username, password: PASSWORD }, {}, server.url)
   try {
     await waitForHealth(server)
     const before = uniqueName('durable')

@@ -30,16 +30,12 @@ test('a second server on the same embedded store stops at once, naming the owner
   expect(server.output()).toMatch(/passgate cannot start: The embedded database in .*pglite is in use by process \d+/)
 })
 
-test('with SIGNUP=closed, sign-up is 403 and the page says so; sign-in still works', async () => {
+test('with SIGNUP=closed, sign-up is 403 and the page says so', async () => {
   test.setTimeout(90_000)
   const server = startServer(3114, { SIGNUP: 'closed', DATA_DIR: freshDataDir() })
   try {
     await waitForHealth(server)
-    const response = await fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: uniqueName(), password: PASSWORD }),
-    })
+    const response = await postJson('/api/users', { username: uniqueName(), password: PASSWORD }, {}, server.url)
     expect(response.status).toBe(403)
     expect(await response.json()).toEqual({ detail: 'Sign-up is closed' })
     expect(await (await fetch(`${server.url}/signup`)).text()).toContain('Sign-up is closed')
@@ -54,11 +50,7 @@ test('with the database out of reach, requests answer 503 with a detail, never a
     await waitForHealth(server, 503)
     const health = await fetch(`${server.url}/api/health`)
     expect(await health.json()).toEqual({ status: 'error', database: 'unavailable', detail: 'Service unavailable' })
-    const signup = await fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: uniqueName(), password: PASSWORD }),
-    })
+    const signup = await postJson('/api/users', { username: uniqueName(), password: PASSWORD }, {}, server.url)
     expect(signup.status).toBe(503)
     expect(await signup.json()).toEqual({ detail: 'Service unavailable' })
   } finally {
