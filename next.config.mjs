@@ -3,11 +3,12 @@ const nextConfig = {
   poweredByHeader: false,
   // PGlite ships ~14 MB of wasm; keep it out of the server bundle and load it from node_modules.
   serverExternalPackages: ['@electric-sql/pglite'],
-  // FastAPI-tutorial clients call `/users/me/`: proxy.ts answers both forms instead of a 308
+  // FastAPI-tutorial clients call `/users/me/`: Next then serves both forms, instead of a 308
   // that clients which do not follow redirects on POST would trip over.
   skipTrailingSlashRedirect: true,
   // Headers for every response (OWASP ASVS 5.0 V3.4.4 nosniff, V3.4.5 Referrer-Policy, V3.4.6
-  // frame-ancestors); pages get their nonce-based CSP and https responses HSTS from proxy.ts.
+  // frame-ancestors); pages get their nonce-based CSP and HSTS from proxy.ts, API responses
+  // their HSTS from route() in lib/http.ts.
   async headers() {
     const common = [
       { key: 'X-Content-Type-Options', value: 'nosniff' },

@@ -1,27 +1,27 @@
-import { cookies } from 'next/headers'
+import { headers } from 'next/headers'
+import { type Client, isHttps, readClient } from './client'
+import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSessionCookies } from './cookies'
+import { getDb } from './db'
 import { getEnv } from './env'
-import { clientInfo, clientIp, isHttps, problem } from './http'
+import { problem } from './http'
 import { logEvent } from './log'
-import { clearBuckets, refundAttempt, takeAttempt } from './rate-limit'
-import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
+import { hashPassword } from './password'
+import { clearBuckets, extendRun, readBuckets, refundAttempt, takeAttempt } from './rate-limit'
+import { createSession, endOtherSessions, getSessionUser, rotateRefreshToken } from './sessions'
 import {
-  ACCESS_COOKIE,
-  DEVICE_COOKIE,
-  REFRESH_COOKIE,
-  isDeviceCookieFor,
+  type TokenPair,
   accessTokenLifetimeSeconds,
+  parseDeviceCookie,
   parseRefreshToken,
   signAccessToken,
   signDeviceCookie,
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
-import { type NewUser, type PublicUser, changePassword, checkCredentials, createUser } from './users'
+import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin, replacePassword } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
 // against the sessions table on every request so that ending a session takes effect at once.
-
-export type TokenPair = { accessToken: string; refreshToken: string; expiresIn: number; sessionExpiresAt: Date }
 
 async function issueTokens(userId: number, sessionId: string, generation: number, sessionExpiresAt: Date): Promise<TokenPair> {
   return {
@@ -35,73 +35,128 @@ async function issueTokens(userId: number, sessionId: string, generation: number
 type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 
 /**
- * The password grant. Attempts are counted before the password is checked, per client address
- * and per username (known or not, so the count reveals nothing). A browser that has signed in as
- * this user before (its device cookie) is counted on its own: failures from elsewhere can delay
- * new browsers and scripts, never lock the user out of their own browser. A success gives back
- * its attempt and clears the username's (or device's) count.
+ * Consecutive failed logins after which an account refuses new browsers and scripts (NIST SP
+ * 800-63B 5.2.2: at most 100). A browser with a device cookie of the account still signs in.
  */
-export async function logIn(username: string, password: string, request: Request): Promise<LogInResult> {
+export const LOCKOUT_FAILURES = 100
+/** A run of failures is forgotten after this long without another one. */
+const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
+
+/**
+ * The password grant.
+ * - The account-wide limits come first, and cost the caller nothing: an account with
+ *   LOCKOUT_FAILURES consecutive failures refuses every client without its device cookie, and one
+ *   with THROTTLE_LOGIN_SUCCESS_PER_USER successes in the window refuses everyone until it ends.
+ * - Guesses are then counted before the password is checked, per client address and per username
+ *   (known or not, so the count reveals nothing); a browser with a valid device cookie of this
+ *   account (docs/decisions/006-device-cookies.md) is counted on its own. Failures from elsewhere
+ *   can delay new browsers and scripts, never lock the user out of their own browser.
+ * - The session is written only if the password checked is still the account's (the credentials
+ *   epoch, docs/decisions/007-credentials-epoch.md): a login inside bcrypt while the password
+ *   changes fails.
+ * A success gives back its attempt and clears the username's (or device's) count and the run of
+ * failures.
+ */
+export async function logIn(username: string, password: string, client: Client): Promise<LogInResult> {
   const env = getEnv()
-  const ip = clientIp(request)
-  const jar = await cookies()
-  const knownDevice = isDeviceCookieFor(jar.get(DEVICE_COOKIE)?.value, username)
-  const userBucket = { key: `login:${knownDevice ? 'device' : 'user'}:${username.toLowerCase()}`, limit: env.THROTTLE_LOGIN_PER_USER }
-  const ipBucket = ip === null ? [] : [{ key: `login:ip:${ip}`, limit: env.THROTTLE_LOGIN_PER_IP }]
-  const gate = await takeAttempt([userBucket, ...ipBucket])
+  const name = username.toLowerCase()
+  const failuresKey = `login:failures:${name}`
+  const successes = { key: `login:success:${name}`, limit: env.THROTTLE_LOGIN_SUCCESS_PER_USER }
+  const account = await findAccount(username)
+  const device = parseDeviceCookie(await readCookie('device', client.https))
+  const knownDevice =
+    account !== null && device !== null && device.userId === account.user.id && device.credentialsEpoch === account.credentialsEpoch
+  const counts = await readBuckets([failuresKey, successes.key])
+  if (!knownDevice && (counts.get(failuresKey)?.hits ?? 0) >= LOCKOUT_FAILURES) {
+    logEvent('throttled', { action: 'login', reason: 'locked_out', ip: client.ip })
+    return { ok: false, reason: 'locked_out' }
+  }
+  const succeeded = counts.get(successes.key)
+  if (succeeded !== undefined && succeeded.hits >= successes.limit) {
+    logEvent('throttled', { action: 'login', reason: 'successes', ip: client.ip })
+    return { ok: false, reason: 'throttled', retryAfter: succeeded.retryAfter }
+  }
+  const guesses = { key: knownDevice ? `login:device:${device.deviceId}` : `login:user:${name}`, limit: env.THROTTLE_LOGIN_PER_USER }
+  const perAddress = client.ip === null ? [] : [{ key: `login:ip:${client.ip}`, limit: env.THROTTLE_LOGIN_PER_IP }]
+  const gate = await takeAttempt([guesses, ...perAddress])
   if (!gate.ok) {
-    logEvent('throttled', { action: 'login', ip })
+    logEvent('throttled', { action: 'login', ip: client.ip })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  const checked = await checkCredentials(username, password)
+  const checked = await checkCredentials(account, password)
   if (!checked.ok) {
-    logEvent('login_failed', { reason: checked.reason, ip })
+    logEvent('login_failed', { reason: checked.reason, ip: client.ip })
+    if (checked.reason === 'invalid_credentials' && (await extendRun(failuresKey, LOCKOUT_MEMORY_SECONDS)) === LOCKOUT_FAILURES) {
+      logEvent('locked_out', { user_id: account?.user.id ?? null, ip: client.ip })
+    }
     return checked
   }
-  await clearBuckets([userBucket.key])
-  await refundAttempt(ipBucket.map((bucket) => bucket.key))
-  const session = await createSession(checked.user.id, clientInfo(request))
-  jar.set(DEVICE_COOKIE, signDeviceCookie(username), { ...cookieOptions(request, 365 * 24 * 60 * 60), path: '/api/token' })
-  logEvent('login_succeeded', { user_id: checked.user.id, session_id: session.id, ip })
+  const rehash = checked.rehash ? await hashPassword(password) : null
+  const session = await (await getDb()).transaction(async (tx) =>
+    (await recordLogin(tx, account!, rehash)) ? createSession(tx, checked.user.id, account!.credentialsEpoch, client) : null,
+  )
+  if (session === null) {
+    logEvent('login_failed', { reason: 'credentials_changed', ip: client.ip })
+    return { ok: false, reason: 'invalid_credentials' }
+  }
+  await Promise.all([
+    clearBuckets([guesses.key, failuresKey]),
+    refundAttempt(perAddress.map((bucket) => bucket.key)),
+    takeAttempt([successes]),
+  ])
+  await setDeviceCookie(client, signDeviceCookie(checked.user.id, account!.credentialsEpoch))
+  logEvent('login_succeeded', { user_id: checked.user.id, session_id: session.id, ip: client.ip })
   return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
 }
 
 export type LogInResult =
   | { ok: true; tokens: TokenPair }
-  | { ok: false; reason: 'invalid_credentials' | 'inactive' }
+  | { ok: false; reason: 'invalid_credentials' | 'inactive' | 'locked_out' }
   | Throttled
 
 export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' } | Throttled
 
 /** Sign-up, every attempt counted per client address. */
-export async function signUp(input: NewUser, request: Request): Promise<SignUpResult> {
-  const ip = clientIp(request)
-  const gate = await takeAttempt(ip === null ? [] : [{ key: `signup:ip:${ip}`, limit: getEnv().THROTTLE_SIGNUP_PER_IP }])
+export async function signUp(input: NewUser, password: string, client: Client): Promise<SignUpResult> {
+  const gate = await takeAttempt(client.ip === null ? [] : [{ key: `signup:ip:${client.ip}`, limit: getEnv().THROTTLE_SIGNUP_PER_IP }])
   if (!gate.ok) {
-    logEvent('throttled', { action: 'signup', ip })
+    logEvent('throttled', { action: 'signup', ip: client.ip })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  const result = await createUser(input)
-  if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip })
+  const result = await createUser(input, password)
+  if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip: client.ip })
   return result
 }
 
 export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
 
-/** A new password for the caller; wrong current passwords are throttled like failed logins. */
-export async function changeOwnPassword(auth: Authenticated, currentPassword: string, newPassword: string): Promise<ChangePasswordResult> {
+/**
+ * A new password for the caller; wrong current passwords are throttled like failed logins. In one
+ * transaction the user moves to a new credentials epoch and every other session ends, so whoever
+ * knew the old password is out, including a login with it still inside bcrypt (OWASP ASVS 5.0
+ * V7.4.3). Every device cookie dies too, except the new one this browser gets.
+ */
+export async function changeOwnPassword(auth: Authenticated, currentPassword: string, newPassword: string, client: Client): Promise<ChangePasswordResult> {
   const key = `password:user:${auth.user.id}`
   const gate = await takeAttempt([{ key, limit: getEnv().THROTTLE_LOGIN_PER_USER }])
   if (!gate.ok) {
     logEvent('throttled', { action: 'password_change', user_id: auth.user.id })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  const result = await changePassword(auth.user.id, auth.sessionId, currentPassword, newPassword)
-  if (result.ok) {
-    await clearBuckets([key])
-    logEvent('password_changed', { user_id: auth.user.id, session_id: auth.sessionId })
-  }
-  return result
+  const account = await getAccount(auth.user.id)
+  if (account === null || !(await checkCredentials(account, currentPassword)).ok) return { ok: false, reason: 'wrong_password' }
+  const hashedPassword = await hashPassword(newPassword)
+  const epoch = await (await getDb()).transaction(async (tx) => {
+    const next = await replacePassword(tx, account, hashedPassword)
+    if (next !== null) await endOtherSessions(tx, auth.user.id, auth.sessionId, 'password_change', next)
+    return next
+  })
+  // The password changed since it was checked: the current password given is no longer current.
+  if (epoch === null) return { ok: false, reason: 'wrong_password' }
+  await clearBuckets([key, `login:failures:${auth.user.username.toLowerCase()}`])
+  await setDeviceCookie(client, signDeviceCookie(auth.user.id, epoch))
+  logEvent('password_changed', { user_id: auth.user.id, session_id: auth.sessionId })
+  return { ok: true }
 }
 
 export type RefreshResult =
@@ -109,10 +164,10 @@ export type RefreshResult =
   | { ok: false; reason: 'invalid' | 'reused' }
 
 /** The refresh grant: a new pair for a live session, or a refusal (see rotateRefreshToken). */
-export async function refresh(refreshToken: string, request: Request): Promise<RefreshResult> {
+export async function refresh(refreshToken: string, client: Client): Promise<RefreshResult> {
   const claims = parseRefreshToken(refreshToken)
   if (claims === null) return { ok: false, reason: 'invalid' }
-  const rotated = await rotateRefreshToken(claims.sessionId, claims.generation, clientInfo(request))
+  const rotated = await rotateRefreshToken(claims.sessionId, claims.generation, client)
   if (!rotated.ok) return rotated
   logEvent('token_refreshed', { user_id: rotated.user.id, session_id: rotated.sessionId, generation: rotated.generation })
   const tokens = await issueTokens(rotated.user.id, rotated.sessionId, rotated.generation, rotated.expiresAt)
@@ -144,12 +199,12 @@ export async function requireUser(request: Request): Promise<Authenticated | Res
     const found = await userForToken(match[1]!)
     return found === null ? invalidToken() : { ...found, via: 'bearer' }
   }
-  const jar = await cookies()
-  const access = jar.get(ACCESS_COOKIE)?.value
+  const client = readClient(request)
+  const access = await readCookie('access', client.https)
   const found = access === undefined ? null : await userForToken(access)
   if (found !== null) return { ...found, via: 'cookie' }
-  if (!jar.has(REFRESH_COOKIE)) return access === undefined ? notAuthenticated() : invalidToken()
-  const renewed = await renewSession(request)
+  if (!(await hasCookie('refresh', client.https))) return access === undefined ? notAuthenticated() : invalidToken()
+  const renewed = await renewSession(client)
   return renewed === null ? invalidToken() : { user: renewed.user, sessionId: renewed.sessionId, via: 'cookie' }
 }
 
@@ -157,14 +212,14 @@ export async function requireUser(request: Request): Promise<Authenticated | Res
  * Renews the browser's cookies from its refresh cookie: the new pair, or null (and the cookies
  * cleared) when the refresh token is missing, invalid, reused or its session has ended.
  */
-async function renewSession(request: Request): Promise<{ user: PublicUser; sessionId: string } | null> {
-  const token = (await cookies()).get(REFRESH_COOKIE)?.value
-  const renewed = token === undefined ? null : await refresh(token, request)
+async function renewSession(client: Client): Promise<{ user: PublicUser; sessionId: string } | null> {
+  const token = await readCookie('refresh', client.https)
+  const renewed = token === undefined ? null : await refresh(token, client)
   if (renewed?.ok) {
-    await setSessionCookies(request, renewed.tokens)
+    await setSessionCookies(client, renewed.tokens)
     return { user: renewed.user, sessionId: renewed.sessionId }
   }
-  await clearSessionCookies(request)
+  await clearSessionCookies(client)
   return null
 }
 
@@ -172,31 +227,12 @@ async function renewSession(request: Request): Promise<{ user: PublicUser; sessi
  * For /api/token/renew: keeps a still-valid access cookie as it is (rotating needlessly would let
  * any site that links here spend the refresh token), else renews from the refresh cookie.
  */
-export async function renewPageSession(request: Request): Promise<boolean> {
-  return (await getPageSession()) !== null || (await renewSession(request)) !== null
+export async function renewPageSession(client: Client): Promise<boolean> {
+  return (await getPageSession()) !== null || (await renewSession(client)) !== null
 }
 
 /** For server-rendered pages: the user and session behind the access cookie, or null. */
 export async function getPageSession(): Promise<{ user: PublicUser; sessionId: string } | null> {
-  const token = (await cookies()).get(ACCESS_COOKIE)?.value
+  const token = await readCookie('access', isHttps(await headers()))
   return token === undefined ? null : userForToken(token)
-}
-
-function cookieOptions(request: Request, maxAge: number) {
-  // HttpOnly: no script can read them; SameSite=Lax: not sent on cross-site subrequests; Secure on
-  // https (OWASP ASVS 5.0 V3.3.1, V3.3.2, V3.3.4).
-  return { httpOnly: true, sameSite: 'lax', path: '/', secure: isHttps(request), maxAge } as const
-}
-
-/** Sets the browser's session cookies (in a route handler's response). */
-export async function setSessionCookies(request: Request, tokens: TokenPair): Promise<void> {
-  const jar = await cookies()
-  jar.set(ACCESS_COOKIE, tokens.accessToken, cookieOptions(request, tokens.expiresIn))
-  const sessionSeconds = Math.max(0, Math.floor((tokens.sessionExpiresAt.getTime() - Date.now()) / 1000))
-  jar.set(REFRESH_COOKIE, tokens.refreshToken, cookieOptions(request, sessionSeconds))
-}
-
-export async function clearSessionCookies(request: Request): Promise<void> {
-  const jar = await cookies()
-  for (const name of [ACCESS_COOKIE, REFRESH_COOKIE]) jar.set(name, '', cookieOptions(request, 0))
 }

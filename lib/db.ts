@@ -1,6 +1,7 @@
 import path from 'node:path'
-import { sql } from 'drizzle-orm'
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { max } from 'drizzle-orm'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { type PgDatabase, type PgQueryResultHKT, bigint, pgSchema } from 'drizzle-orm/pg-core'
 import { dataPath, getEnv, isBuilding } from './env'
 import * as schema from './schema'
 import { describeError } from './log'
@@ -99,13 +100,41 @@ export function isUnavailable(error: unknown): boolean {
   return false
 }
 
-/** True when the database answers a trivial query (for /api/health). */
-export async function pingDatabase(): Promise<boolean> {
+/** What /api/health reports about the database. */
+export type DatabaseStatus = 'current' | 'behind' | 'unavailable'
+
+/** The detail of every 503 that a missing migration causes, and the start-up warning. */
+export const SCHEMA_BEHIND = 'The database schema is behind this version of the app: run `npm run db:migrate`.'
+
+// drizzle's own record of applied migrations (not in lib/schema.ts: migrations do not create it).
+const appliedMigrations = pgSchema('drizzle').table('__drizzle_migrations', {
+  createdAt: bigint('created_at', { mode: 'number' }),
+})
+
+let latestMigration: number | undefined
+
+/**
+ * Whether the database answers, and has every migration in drizzle/ applied (drizzle applies those
+ * newer than the newest it recorded, so comparing the newest is enough).
+ */
+export async function checkDatabase(): Promise<DatabaseStatus> {
+  latestMigration ??= readMigrationFiles({ migrationsFolder }).at(-1)?.folderMillis ?? 0
   try {
-    await (await getDb()).execute(sql`select 1`)
-    return true
+    const [row] = await (await getDb()).select({ applied: max(appliedMigrations.createdAt) }).from(appliedMigrations)
+    return Number(row?.applied ?? 0) >= latestMigration ? 'current' : 'behind'
   } catch (error) {
+    if (isSchemaBehind(error)) return 'behind'
     console.error(`database unavailable: ${describeError(error)}`)
-    return false
+    return 'unavailable'
   }
+}
+
+/** True when a query failed for want of a table or column that a pending migration adds. */
+export function isSchemaBehind(error: unknown): boolean {
+  const codes = new Set(['42P01', '42703', '3F000']) // undefined table, undefined column, undefined schema
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string' && codes.has(code)) return true
+  }
+  return false
 }

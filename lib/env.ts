@@ -34,6 +34,15 @@ const schema = z.object({
   THROTTLE_LOGIN_PER_USER: z.coerce.number().int().min(1).default(5),
   THROTTLE_LOGIN_PER_IP: z.coerce.number().int().min(1).default(50),
   THROTTLE_SIGNUP_PER_IP: z.coerce.number().int().min(1).default(20),
+  // Successful logins per account per window: bounds the bcrypt work and the sessions one
+  // account's password can cause.
+  THROTTLE_LOGIN_SUCCESS_PER_USER: z.coerce.number().int().min(1).default(30),
+  // Ended and expired sessions (with their addresses and user agents) are deleted this long after.
+  SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  HSTS_INCLUDE_SUBDOMAINS: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((value) => value === '1' || value === 'true'),
   CORS_ORIGINS: z
     .string()
     .default('')

@@ -1,13 +1,12 @@
-import { isIP } from 'node:net'
 import type { z } from 'zod'
-import { isUnavailable } from './db'
-import { getEnv } from './env'
+import { hstsHeader, isHttps } from './client'
+import { corsHeaders, isCrossSiteWrite, preflightHeaders } from './cross-origin'
+import { SCHEMA_BEHIND, isSchemaBehind, isUnavailable } from './db'
 import { describeError } from './log'
-import { peerAddress } from './peer-address'
 import { retryMessage } from './rate-limit'
 
-// Request parsing and FastAPI-compatible responses: errors are {"detail": ...}; validation errors
-// are 422 with a list of {loc, msg, type}.
+// The API's request pipeline (route()), request parsing, and FastAPI-compatible responses: errors
+// are {"detail": ...}; validation errors are 422 with a list of {loc, msg, type}.
 
 export const MAX_BODY_BYTES = 16 * 1024
 
@@ -141,104 +140,64 @@ export async function readForm(request: Request): Promise<Parsed<Record<string, 
   return { ok: true, data: fields }
 }
 
-/**
- * Served over https, directly or behind a proxy that says so (the first X-Forwarded-Proto). Unlike
- * the client's address this needs no TRUST_PROXY: a client that claims https only adds protections
- * to its own response (Secure cookies it cannot send back over http; HSTS, which browsers ignore
- * over http).
- */
-export function isHttps(request: Request): boolean {
-  return new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
-}
-
-/** Who is calling, as recorded on a session and counted by the throttles. */
-export function clientInfo(request: Request): { userAgent: string | null; ip: string | null } {
-  return { userAgent: request.headers.get('user-agent'), ip: clientIp(request) }
-}
-
-/**
- * The client's address: from the connection, unless TRUST_PROXY says which proxy header to
- * believe. Never a header a client could set on its own.
- */
-export function clientIp(request: Request): string | null {
-  const trust = getEnv().TRUST_PROXY
-  let address: string | null | undefined
-  if (trust === 'vercel') {
-    address = request.headers.get('x-vercel-forwarded-for')?.split(',')[0] ?? request.headers.get('x-real-ip')
-  } else if (trust > 0) {
-    // Each proxy appends the address it saw: the N-th entry from the right was written by ours.
-    // With fewer entries than proxies the header is not what we were promised: use the socket.
-    const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean)
-    address = hops.length >= trust ? hops[hops.length - trust] : undefined
-  }
-  return normalizeIp(address ?? peerAddress(request) ?? '')
-}
-
-/**
- * One canonical form per client, or null for anything that is not an address: IPv4 as dotted
- * quad (also from IPv4-mapped IPv6 and "1.2.3.4:port"), IPv6 as its /64, the block one
- * subscriber usually controls.
- */
-export function normalizeIp(raw: string): string | null {
-  let address = raw.trim().slice(0, 100)
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address) // [::1]:443
-  if (bracketed !== null) address = bracketed[1]!
-  else if (/^[\d.]+:\d+$/.test(address)) address = address.slice(0, address.lastIndexOf(':')) // 1.2.3.4:5678
-  address = address.replace(/%.*$/, '') // zone id
-  if (isIP(address) === 4) return address
-  if (isIP(address) !== 6) return null
-  const groups = expandIpv6(address)
-  // ::ffff:a.b.c.d and ::ffff:7f00:1 are IPv4 clients.
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
-    return [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.')
-  }
-  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`
-}
-
-/** The eight 16-bit groups of a valid IPv6 address (possibly ending in dotted IPv4). */
-function expandIpv6(address: string): number[] {
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address)
-  let text = address
-  if (dotted !== null) {
-    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
-    text = `${address.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
-  }
-  const [head = '', tail] = text.split('::')
-  const left = head === '' ? [] : head.split(':')
-  const right = tail === undefined || tail === '' ? [] : tail.split(':')
-  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0')
-  return [...left, ...zeros, ...right].map((group) => Number.parseInt(group, 16))
-}
-
 type Handler<C> = (request: Request, context: C) => Promise<Response>
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
 
 /**
  * 405 in FastAPI's shape ({"detail"} and an Allow header) for the methods a route does not serve;
- * Next's own 405 has an empty body. Use as `export const { GET, PUT } = otherMethods('POST')`.
+ * Next's own 405 has an empty body. OPTIONS answers CORS preflights (and otherwise lists the
+ * methods). Use as `export const { GET, PUT, OPTIONS } = otherMethods('POST')`.
  */
-export function otherMethods(...allowed: Method[]): Record<Method, Handler<unknown>> {
+export function otherMethods(...allowed: Exclude<Method, 'OPTIONS'>[]): Record<Method, Handler<unknown>> {
   const refuse = route(async () => problem(405, 'Method Not Allowed', { Allow: allowed.join(', ') }))
-  return { GET: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse }
+  const options = route(async () => new Response(null, { status: 204, headers: { Allow: [...allowed, 'OPTIONS'].join(', ') } }))
+  return { GET: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse, OPTIONS: options }
+}
+
+const routed = new WeakSet<Function>()
+
+/** True for a handler made by route(): a test checks that every API method is one. */
+export function isRouted(handler: unknown): boolean {
+  return typeof handler === 'function' && routed.has(handler)
 }
 
 /**
- * Wraps a route handler: the one place where an unexpected error becomes a generic 500 (or a 503
- * when the database is out of reach), never a stack trace (OWASP ASVS 5.0 V16.5.1), with a log line
- * that carries no request data; and where every API response is marked `Cache-Control: no-store`.
+ * Every API request goes through here (route handlers only; proxy.ts serves pages). In order:
+ * - a CORS preflight from a listed origin is answered;
+ * - a state-changing request from another site is refused with 403 (CSRF) before the handler reads
+ *   anything;
+ * - the handler runs; an unexpected error becomes a generic 500 (or a 503 when the database is out
+ *   of reach or its schema is behind), never a stack trace (OWASP ASVS 5.0 V16.5.1), with a log
+ *   line that carries no request data;
+ * - every response gets `Cache-Control: no-store`, CORS headers for a listed origin, and HSTS over
+ *   https.
  */
 export function route<C>(handler: Handler<C>): Handler<C> {
-  return async (request, context) => {
+  const wrapped: Handler<C> = async (request, context) => {
+    const preflight = request.method === 'OPTIONS' ? preflightHeaders(request) : null
     let response: Response
-    try {
-      response = await handler(request, context)
-    } catch (error) {
-      const unavailable = isUnavailable(error)
-      console.error(`${request.method} ${new URL(request.url).pathname}: ${describeError(error)}`)
-      response = unavailable ? problem(503, 'Service unavailable') : problem(500, 'Internal Server Error')
+    if (preflight !== null) {
+      response = new Response(null, { status: 204, headers: preflight })
+    } else if (isCrossSiteWrite(request)) {
+      response = problem(403, 'Cross-site request refused')
+    } else {
+      try {
+        response = await handler(request, context)
+      } catch (error) {
+        if (isSchemaBehind(error)) {
+          response = problem(503, SCHEMA_BEHIND) // logged once, at start-up (lib/startup.ts)
+        } else {
+          console.error(`${request.method} ${new URL(request.url).pathname}: ${describeError(error)}`)
+          response = isUnavailable(error) ? problem(503, 'Service unavailable') : problem(500, 'Internal Server Error')
+        }
+      }
     }
     response.headers.set('Cache-Control', 'no-store')
+    for (const [name, value] of Object.entries(corsHeaders(request) ?? {})) response.headers.set(name, value)
+    if (isHttps(request.headers, request.url)) response.headers.set('Strict-Transport-Security', hstsHeader())
     return response
   }
+  routed.add(wrapped)
+  return wrapped
 }

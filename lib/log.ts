@@ -24,6 +24,7 @@ export type AuthEvent =
   | 'refresh_token_reused'
   | 'password_changed'
   | 'session_ended'
+  | 'locked_out'
 
 /**
  * One JSON line per authentication event, for operators (LOG_LEVEL=info, the default; OWASP ASVS

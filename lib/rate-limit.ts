@@ -1,4 +1,4 @@
-import { and, asc, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, gt, inArray, lt, sql } from 'drizzle-orm'
 import { getDb } from './db'
 import { getEnv } from './env'
 import { throttles } from './schema'
@@ -38,6 +38,35 @@ export async function takeAttempt(buckets: Bucket[]): Promise<Gate> {
   await deleteExpired()
   const over = rows.filter((row) => row.hits > (sorted.find((bucket) => bucket.key === row.key)?.limit ?? Infinity))
   return over.length === 0 ? { ok: true } : { ok: false, retryAfter: Math.max(1, ...over.map((row) => row.secondsLeft)) }
+}
+
+/** The hits of buckets whose window is still open, without counting anything; absent ones are 0. */
+export async function readBuckets(keys: string[]): Promise<Map<string, { hits: number; retryAfter: number }>> {
+  const db = await getDb()
+  const rows = await db
+    .select({ key: throttles.key, hits: throttles.hits, retryAfter: sql<number>`greatest(1, ceil(extract(epoch from ${throttles.resetAt} - now())))::int` })
+    .from(throttles)
+    .where(and(inArray(throttles.key, keys), gt(throttles.resetAt, sql`now()`)))
+  return new Map(rows.map((row) => [row.key, { hits: row.hits, retryAfter: row.retryAfter }]))
+}
+
+/**
+ * Counts one more in a run of consecutive events (failed logins of an account) and gives the run's
+ * length. Unlike a window, the run is forgotten only after `forgetAfterSeconds` without a new
+ * event, or when cleared (a success).
+ */
+export async function extendRun(key: string, forgetAfterSeconds: number): Promise<number> {
+  const db = await getDb()
+  const until = sql`now() + make_interval(secs => ${forgetAfterSeconds})`
+  const [row] = await db
+    .insert(throttles)
+    .values({ key, hits: 1, resetAt: until })
+    .onConflictDoUpdate({
+      target: throttles.key,
+      set: { hits: sql`case when ${throttles.resetAt} <= now() then 1 else ${throttles.hits} + 1 end`, resetAt: until },
+    })
+    .returning({ hits: throttles.hits })
+  return row!.hits
 }
 
 /** Gives back the attempt a success used, so that only failures fill the bucket. */

@@ -11,6 +11,10 @@ export const users = pgTable(
     hashedPassword: text('hashed_password').notNull(),
     role: text('role', { enum: ['user', 'admin'] }).notNull().default('user'),
     disabled: boolean('disabled').notNull().default(false),
+    // Bumped by whatever replaces the credentials or ends everything (a new password, later a
+    // reset or disabling). Sessions and device cookies record the epoch they were made under and
+    // die when it moves on (docs/decisions/007-credentials-epoch.md).
+    credentialsEpoch: integer('credentials_epoch').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -19,6 +23,9 @@ export const users = pgTable(
     // check-then-insert that two concurrent sign-ups could both pass.
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
     check('users_role_check', sql`${t.role} in ('user', 'admin')`),
+    // Only bcrypt hashes ($2a$, $2b$, $2y$: passlib's too). An imported argon2 or sha256_crypt
+    // hash would make its user answer a fast 401 forever (a timing oracle) and never sign in.
+    check('users_hashed_password_is_bcrypt', sql`${t.hashedPassword} ~ '^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$'`),
   ],
 )
 
@@ -33,7 +40,7 @@ export const sessions = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
-    // Why it ended: logout, password_change, revoked, refresh_token_reuse.
+    // Why it ended: logout, password_change, revoked, refresh_token_reuse, evicted.
     endReason: text('end_reason'),
     // The refresh token is derived from (id, generation) and never stored; see
     // docs/decisions/004-refresh-tokens.md. Each rotation increments the generation.
@@ -41,8 +48,14 @@ export const sessions = pgTable(
     refreshedAt: timestamp('refreshed_at', { withTimezone: true }),
     userAgent: text('user_agent'),
     ip: text('ip'),
+    // The user's credentials epoch when the session began: it is usable only while they match.
+    credentialsEpoch: integer('credentials_epoch').notNull().default(0),
   },
-  (t) => [index('sessions_user_id_idx').on(t.userId)],
+  (t) => [
+    index('sessions_user_id_idx').on(t.userId),
+    // For deleting sessions SESSION_RETENTION_DAYS after they ended or expired.
+    index('sessions_retention_idx').on(sql`coalesce(${t.endedAt}, ${t.expiresAt})`),
+  ],
 )
 
 export const notes = pgTable(

@@ -1,4 +1,5 @@
-import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import { type SQL, and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
+import type { Client } from './client'
 import { type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { logEvent } from './log'
@@ -6,29 +7,51 @@ import { sessions, users } from './schema'
 import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 
 // Owns the `sessions` table. Every login is a row; a token is honoured only while its row is live
-// (not ended, not past its absolute lifetime) and its user enabled. PostgreSQL is the only shared
-// state, so ending a session takes effect at once on every instance.
+// (not ended, not past its absolute lifetime), its user enabled, and the user's credentials
+// unchanged since it began. PostgreSQL is the only shared state, so ending a session takes effect
+// at once on every instance.
 
-export type ClientInfo = { userAgent: string | null; ip: string | null }
+export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted'
 
-export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse'
+/** A user has at most this many live sessions: the least recently used ends when one more begins. */
+export const MAX_LIVE_SESSIONS = 50
 
 const live = () => and(isNull(sessions.endedAt), gt(sessions.expiresAt, sql`now()`))
-/** Live and its user enabled: the condition for any token of the session to be honoured. */
-const usable = () => and(live(), eq(users.disabled, false))
+/**
+ * The condition for any token of the session to be honoured: live, its user enabled, and made
+ * under the user's current credentials epoch (a login that checked a password replaced while it
+ * was inside bcrypt made a session that is dead on arrival).
+ */
+const usable = () => and(live(), eq(users.disabled, false), eq(sessions.credentialsEpoch, users.credentialsEpoch))
 
-function clientColumns(client: ClientInfo) {
+function clientColumns(client: Client) {
   return { userAgent: client.userAgent?.slice(0, 512) ?? null, ip: client.ip?.slice(0, 64) ?? null }
 }
 
-export async function createSession(userId: number, client: ClientInfo): Promise<{ id: string; expiresAt: Date }> {
-  const db = await getDb()
-  const lifetimeMs = getEnv().REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60 * 1000
-  const [row] = await db
+/**
+ * A new session under `credentialsEpoch`, inside the login's transaction (which holds the user's
+ * row, so a user's logins are serialized). Beyond MAX_LIVE_SESSIONS the least recently used end;
+ * sessions that ended or expired SESSION_RETENTION_DAYS ago are deleted, a bounded batch at a time.
+ */
+export async function createSession(tx: Tx, userId: number, credentialsEpoch: number, client: Client): Promise<{ id: string; expiresAt: Date }> {
+  const env = getEnv()
+  const lifetimeMs = env.REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60 * 1000
+  const [row] = await tx
     .insert(sessions)
-    .values({ userId, expiresAt: new Date(Date.now() + lifetimeMs), ...clientColumns(client) })
+    .values({ userId, credentialsEpoch, expiresAt: new Date(Date.now() + lifetimeMs), ...clientColumns(client) })
     .returning({ id: sessions.id, expiresAt: sessions.expiresAt })
   if (row === undefined) throw new Error('insert into sessions returned no row')
+  const surplus = tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), live()))
+    .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
+    .offset(MAX_LIVE_SESSIONS)
+  await endSessions(tx, inArray(sessions.id, surplus), 'evicted')
+  const retired = sql`coalesce(${sessions.endedAt}, ${sessions.expiresAt})`
+  const cutoff = sql`now() - make_interval(days => ${env.SESSION_RETENTION_DAYS})`
+  const old = tx.select({ id: sessions.id }).from(sessions).where(lt(retired, cutoff)).limit(100).for('update', { skipLocked: true })
+  await tx.delete(sessions).where(and(inArray(sessions.id, old), lt(retired, cutoff)))
   return row
 }
 
@@ -64,7 +87,7 @@ export type RefreshResult =
  *   the victim alike, and nothing else is written.
  * The row is locked, so concurrent refreshes of one session are serialized.
  */
-export async function rotateRefreshToken(sessionId: string, generation: number, client: ClientInfo): Promise<RefreshResult> {
+export async function rotateRefreshToken(sessionId: string, generation: number, client: Client): Promise<RefreshResult> {
   const db = await getDb()
   const graceMs = getEnv().REFRESH_REUSE_GRACE_SECONDS * 1000
   return db.transaction(async (tx) => {
@@ -96,7 +119,7 @@ export async function rotateRefreshToken(sessionId: string, generation: number, 
   })
 }
 
-async function endSessions(tx: Tx, where: ReturnType<typeof and>, reason: EndReason): Promise<number> {
+async function endSessions(tx: Tx, where: SQL | undefined, reason: EndReason): Promise<number> {
   const ended = await tx
     .update(sessions)
     .set({ endedAt: sql`now()`, endReason: reason })
@@ -121,9 +144,13 @@ export async function endOwnSession(userId: number, sessionId: string, reason: E
   return ended > 0
 }
 
-/** Ends every session of a user but `except`, inside the caller's transaction. */
-export async function endOtherSessions(tx: Tx, userId: number, except: string, reason: EndReason): Promise<void> {
-  await endSessions(tx, and(eq(sessions.userId, userId), ne(sessions.id, except)), reason)
+/**
+ * Ends every session of a user but `keep`, inside the caller's transaction (the one that moved the
+ * user to `credentialsEpoch`), and moves `keep` to the new epoch so that it stays usable.
+ */
+export async function endOtherSessions(tx: Tx, userId: number, keep: string, reason: EndReason, credentialsEpoch: number): Promise<void> {
+  await endSessions(tx, and(eq(sessions.userId, userId), ne(sessions.id, keep)), reason)
+  await tx.update(sessions).set({ credentialsEpoch }).where(and(eq(sessions.id, keep), eq(sessions.userId, userId)))
 }
 
 export type SessionInfo = {
@@ -136,7 +163,10 @@ export type SessionInfo = {
   current: boolean
 }
 
-/** The user's live sessions, most recently used first; `current` marks the caller's own (V7.5.2). */
+/**
+ * The user's usable sessions, most recently used first; `current` marks the caller's own (V7.5.2).
+ * At most MAX_LIVE_SESSIONS exist.
+ */
 export async function listSessions(userId: number, currentSessionId: string): Promise<SessionInfo[]> {
   const db = await getDb()
   const rows = await db
@@ -149,8 +179,10 @@ export async function listSessions(userId: number, currentSessionId: string): Pr
       ip: sessions.ip,
     })
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), live()))
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.userId, userId), usable()))
     .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
+    .limit(MAX_LIVE_SESSIONS)
   return rows.map((row) => ({
     id: row.id,
     created_at: row.createdAt.toISOString(),

@@ -1,4 +1,4 @@
-import { getDb } from './db'
+import { SCHEMA_BEHIND, checkDatabase, getDb } from './db'
 import { findProductionProblems } from './env'
 import { prepareDummyHash } from './password'
 import { stampPeerAddresses } from './peer-address'
@@ -13,12 +13,18 @@ export function startServer(): void {
   }
   // Open (for the embedded store: create and migrate) the database now rather than on the first
   // request; /api/health answers 200 once it is ready. A second server on the same embedded
-  // store stops here, naming the process that owns it.
+  // store stops here, naming the process that owns it; a PostgreSQL database without this
+  // version's migrations is reported in one line.
   stampPeerAddresses()
   void prepareDummyHash()
-  getDb().catch((error: unknown) => {
-    if (!(error instanceof StoreLockedError)) return // reported by /api/health and each request
-    console.error(`passgate cannot start: ${error.message}`)
-    process.exit(1)
-  })
+  getDb().then(
+    async () => {
+      if ((await checkDatabase()) === 'behind') console.error(`passgate: ${SCHEMA_BEHIND} Until then requests that need the new tables answer 503.`)
+    },
+    (error: unknown) => {
+      if (!(error instanceof StoreLockedError)) return // reported by /api/health and each request
+      console.error(`passgate cannot start: ${error.message}`)
+      process.exit(1)
+    },
+  )
 }

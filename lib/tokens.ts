@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
 import { getAuthSecret, getEnv } from './env'
 import { SessionIdSchema } from './validation'
@@ -6,16 +6,13 @@ import { SessionIdSchema } from './validation'
 // Access tokens: HS256 JWTs that name a session. A valid signature is necessary but not enough:
 // lib/auth.ts also requires the session to be live, so logout takes effect at once.
 
-/** The browser's copies of the tokens, in HttpOnly cookies. */
-export const ACCESS_COOKIE = 'passgate_access'
-export const REFRESH_COOKIE = 'passgate_refresh'
-/** Marks a browser where the user has signed in before (see lib/auth.ts logIn). */
-export const DEVICE_COOKIE = 'passgate_device'
-
 const ISSUER = 'passgate'
 const AUDIENCE = 'passgate'
 
 export type AccessClaims = { userId: number; sessionId: string }
+
+/** What a login or a refresh hands out. */
+export type TokenPair = { accessToken: string; refreshToken: string; expiresIn: number; sessionExpiresAt: Date }
 
 let key: Promise<CryptoKey> | undefined
 
@@ -102,18 +99,28 @@ export function parseRefreshToken(token: string): RefreshClaims | null {
   return timingSafeEqual(given, refreshMac(sessionId, generation)) ? { sessionId, generation } : null
 }
 
-// Device cookies (OWASP "Slow Down Online Guessing Attacks with Device Cookies"): a MAC of the
-// username, set on a successful login. It proves this browser signed in as that user before.
+// Device cookies (OWASP "Slow Down Online Guessing Attacks with Device Cookies"), set on a
+// successful login: `<device id>.<user id>.<credentials epoch>.<MAC>`. The random id gives each
+// browser a throttle bucket of its own; the epoch voids the cookie when the credentials change
+// (docs/decisions/006-device-cookies.md).
 
-function deviceMac(username: string): Buffer {
-  return createHmac('sha256', derivedKey('passgate device cookie v1')).update(username.toLowerCase()).digest()
+export type DeviceClaims = { deviceId: string; userId: number; credentialsEpoch: number }
+
+function deviceMac(deviceId: string, userId: number, credentialsEpoch: number): Buffer {
+  return createHmac('sha256', derivedKey('passgate device cookie v2')).update(`${deviceId}.${userId}.${credentialsEpoch}`).digest()
 }
 
-export function signDeviceCookie(username: string): string {
-  return deviceMac(username).toString('base64url')
+/** A cookie for a new device id. */
+export function signDeviceCookie(userId: number, credentialsEpoch: number): string {
+  const deviceId = randomBytes(16).toString('base64url')
+  return `${deviceId}.${userId}.${credentialsEpoch}.${deviceMac(deviceId, userId, credentialsEpoch).toString('base64url')}`
 }
 
-export function isDeviceCookieFor(value: string | undefined, username: string): boolean {
-  if (value === undefined || !/^[A-Za-z0-9_-]{43}$/.test(value)) return false
-  return timingSafeEqual(Buffer.from(value, 'base64url'), deviceMac(username))
+/** The cookie's claims, or null unless its MAC is ours. */
+export function parseDeviceCookie(value: string | undefined): DeviceClaims | null {
+  const match = /^([A-Za-z0-9_-]{22})\.([1-9]\d{0,14})\.(0|[1-9]\d{0,9})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '')
+  if (match === null) return null
+  const [deviceId, userId, credentialsEpoch] = [match[1]!, Number(match[2]), Number(match[3])]
+  const given = Buffer.from(match[4]!, 'base64url')
+  return timingSafeEqual(given, deviceMac(deviceId, userId, credentialsEpoch)) ? { deviceId, userId, credentialsEpoch } : null
 }

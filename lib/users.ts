@@ -1,8 +1,7 @@
-import { eq, sql } from 'drizzle-orm'
-import { getDb } from './db'
-import { hashPassword, verifyPassword } from './password'
+import { and, eq, sql } from 'drizzle-orm'
+import { type Tx, getDb } from './db'
+import { hashPassword, isBcryptHash, needsRehash, verifyPassword } from './password'
 import { users } from './schema'
-import { endOtherSessions } from './sessions'
 import { UsernameSchema } from './validation'
 
 // Owns the `users` table. The password hash never leaves this module except toward lib/password.ts.
@@ -46,7 +45,6 @@ export function toPublicUser(row: PublicUserRow): PublicUser {
 
 export type NewUser = {
   username: string
-  password: string
   email?: string | null
   fullName?: string | null
   role?: Role
@@ -55,8 +53,22 @@ export type NewUser = {
 export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' }
 
 /** Creates a user; a username taken in any letter case is refused by the unique index, race-free. */
-export async function createUser(input: NewUser): Promise<CreateUserResult> {
-  const hashedPassword = await hashPassword(input.password)
+export async function createUser(input: NewUser, password: string): Promise<CreateUserResult> {
+  return insertUser(input, await hashPassword(password))
+}
+
+/**
+ * Creates a user with a bcrypt hash made elsewhere (a FastAPI tutorial database: passlib's $2b$
+ * and $2y$ verify as they are). Any other hash is refused, here with a reason and in the table by
+ * a check: argon2 or sha256_crypt would leave a user who can never sign in and whose 401 comes
+ * faster than anyone else's.
+ */
+export async function importUser(input: NewUser, passwordHash: string): Promise<CreateUserResult | { ok: false; reason: 'hash_not_bcrypt' }> {
+  if (!isBcryptHash(passwordHash)) return { ok: false, reason: 'hash_not_bcrypt' }
+  return insertUser(input, passwordHash)
+}
+
+async function insertUser(input: NewUser, hashedPassword: string): Promise<CreateUserResult> {
   const db = await getDb()
   const rows = await db
     .insert(users)
@@ -73,60 +85,88 @@ export async function createUser(input: NewUser): Promise<CreateUserResult> {
   return row === undefined ? { ok: false, reason: 'username_taken' } : { ok: true, user: toPublicUser(row) }
 }
 
+/** A user as a login sees it: who, and under which credentials epoch the password was read. */
+export type Account = { user: PublicUser; credentialsEpoch: number }
+
+// The stored hash of each Account, kept out of the object so that it never leaves this module
+// (except toward lib/password.ts) and cannot end up in a log or a response by accident.
+const storedHashes = new WeakMap<Account, string>()
+
+const accountColumns = { ...publicUserColumns, credentialsEpoch: users.credentialsEpoch, hashedPassword: users.hashedPassword }
+
+function toAccount(row: { credentialsEpoch: number; hashedPassword: string } & PublicUserRow): Account {
+  const account = { user: toPublicUser(row), credentialsEpoch: row.credentialsEpoch }
+  storedHashes.set(account, row.hashedPassword)
+  return account
+}
+
+/** The account a login names, or null. A name no account can have is not looked up. */
+export async function findAccount(username: string): Promise<Account | null> {
+  // No "admİn" that the database lower-cases to "admin" while the throttles key it apart.
+  if (!UsernameSchema.safeParse(username).success) return null
+  const db = await getDb()
+  // Usernames are ASCII (UsernameSchema), so lower-casing here and in PostgreSQL agree.
+  const [row] = await db.select(accountColumns).from(users).where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+  return row === undefined ? null : toAccount(row)
+}
+
+export async function getAccount(userId: number): Promise<Account | null> {
+  const db = await getDb()
+  const [row] = await db.select(accountColumns).from(users).where(eq(users.id, userId))
+  return row === undefined ? null : toAccount(row)
+}
+
 export type CheckCredentialsResult =
-  | { ok: true; user: PublicUser }
+  | { ok: true; user: PublicUser; rehash: boolean }
   | { ok: false; reason: 'invalid_credentials' | 'inactive' }
 
 /**
- * Checks a username and password. An unknown user costs the same bcrypt time as a wrong password
- * and gets the same answer (OWASP ASVS 5.0 V6.3.8). "Inactive" is said only to someone who knows
- * the password.
+ * Checks a password against an account (null: no such user). An unknown user costs the same
+ * bcrypt time as a wrong password and gets the same answer (OWASP ASVS 5.0 V6.3.8). "Inactive" is
+ * said only to someone who knows the password. `rehash`: the stored hash was made at another cost
+ * than BCRYPT_COST and should be replaced (recordLogin).
  */
-export async function checkCredentials(username: string, password: string): Promise<CheckCredentialsResult> {
-  // A name no account can have is not looked up (no "admİn" that the database lower-cases to
-  // "admin" while the throttle keys it apart); it still costs the same bcrypt time.
-  const row = UsernameSchema.safeParse(username).success ? await findByUsername(username) : undefined
-  const valid = await verifyPassword(password, row?.hashedPassword ?? null)
-  if (row === undefined || !valid) return { ok: false, reason: 'invalid_credentials' }
-  if (row.disabled) return { ok: false, reason: 'inactive' }
-  return { ok: true, user: toPublicUser(row) }
+export async function checkCredentials(account: Account | null, password: string): Promise<CheckCredentialsResult> {
+  const hash = account === null ? null : storedHashes.get(account)!
+  if (hash !== null && !isBcryptHash(hash)) {
+    console.error(`user ${account!.user.id} has a stored password hash that is not bcrypt: they cannot sign in until the password is set again`)
+  }
+  if (!(await verifyPassword(password, hash)) || account === null) return { ok: false, reason: 'invalid_credentials' }
+  if (account.user.disabled) return { ok: false, reason: 'inactive' }
+  return { ok: true, user: account.user, rehash: needsRehash(hash!) }
 }
-
-async function findByUsername(username: string) {
-  const db = await getDb()
-  // Usernames are ASCII (UsernameSchema), so lower-casing here and in PostgreSQL agree.
-  const [row] = await db
-    .select({ ...publicUserColumns, hashedPassword: users.hashedPassword })
-    .from(users)
-    .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
-  return row
-}
-
-export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' }
 
 /**
- * Sets a new password after checking the current one, and in the same transaction ends every
- * other session of the user (OWASP ASVS 5.0 V7.4.3): whoever knew the old password is out.
+ * The last step of a login, in the transaction that creates its session: true while the account
+ * still has the credentials epoch its password was checked under and is enabled, else false (a new
+ * password, or disabling, won the race; the login must fail). `rehash`, a new hash of the same
+ * password at BCRYPT_COST, replaces the stored one in the same statement, so it can never
+ * overwrite a password set meanwhile. The row stays locked until the session exists.
  */
-export async function changePassword(
-  userId: number,
-  keepSessionId: string,
-  currentPassword: string,
-  newPassword: string,
-): Promise<ChangePasswordResult> {
-  const db = await getDb()
-  const [row] = await db.select({ hashedPassword: users.hashedPassword }).from(users).where(eq(users.id, userId))
-  if (!(await verifyPassword(currentPassword, row?.hashedPassword ?? null))) return { ok: false, reason: 'wrong_password' }
-  const hashedPassword = await hashPassword(newPassword)
-  await db.transaction(async (tx) => {
-    await tx.update(users).set({ hashedPassword, updatedAt: sql`now()` }).where(eq(users.id, userId))
-    await endOtherSessions(tx, userId, keepSessionId, 'password_change')
-  })
-  return { ok: true }
+export async function recordLogin(tx: Tx, account: Account, rehash: string | null): Promise<boolean> {
+  const rows = await tx
+    .update(users)
+    .set({ hashedPassword: rehash ?? sql`${users.hashedPassword}` })
+    .where(and(eq(users.id, account.user.id), eq(users.credentialsEpoch, account.credentialsEpoch), eq(users.disabled, false)))
+    .returning({ id: users.id })
+  return rows.length === 1
+}
+
+/**
+ * Replaces the password of an account checked under its current epoch, and moves the user to the
+ * next epoch: every session and device cookie made before dies (the caller ends the sessions in
+ * the same transaction). Null when the credentials changed since the account was read.
+ */
+export async function replacePassword(tx: Tx, account: Account, hashedPassword: string): Promise<number | null> {
+  const [row] = await tx
+    .update(users)
+    .set({ hashedPassword, credentialsEpoch: sql`${users.credentialsEpoch} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(users.id, account.user.id), eq(users.credentialsEpoch, account.credentialsEpoch)))
+    .returning({ credentialsEpoch: users.credentialsEpoch })
+  return row?.credentialsEpoch ?? null
 }
 
 export type ProfileChanges = { email?: string | null; fullName?: string | null }
-
 export async function updateProfile(userId: number, changes: ProfileChanges): Promise<PublicUser> {
   const db = await getDb()
   const [row] = await db

@@ -72,17 +72,4 @@ export const PasswordGrantSchema = z.object({
 // RFC 6749 section 6. The token's own shape is checked by lib/tokens.ts.
 export const RefreshGrantSchema = z.object({ refresh_token: text().min(1).max(256) })
 
-/** `next` after login: only a path on this site ("/admin"), never "//evil.example" or a URL. */
-export function safeNextPath(value: string | null | undefined, fallback = '/admin'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback
-  // Control characters could smuggle a second line or a scheme past the checks above.
-  if (/\p{Cc}/u.test(value)) return fallback
-  return value
-}
-
-/** The login page, coming back to `next` afterwards (`next=/admin`, readable, rather than %2F). */
-export function loginPath(next: string): string {
-  return `/login?next=${encodeURIComponent(next).replace(/%2F/g, '/')}`
-}
-
 export const SessionIdSchema = z.uuid()

@@ -1,9 +1,10 @@
 // `npm run user:create -- <username> [--admin]`: creates a user from a terminal, for example the
-// first admin. The password comes from PASSWORD, or is asked for without echo.
+// first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
+// imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
 import { describeError } from '../lib/log'
 import { closeDb } from '../lib/db'
-import { createUser } from '../lib/users'
-import { SignUpSchema } from '../lib/validation'
+import { type CreateUserResult, createUser, importUser } from '../lib/users'
+import { SignUpSchema, UsernameSchema } from '../lib/validation'
 
 function readHidden(prompt: string): Promise<string> {
   const { stdin, stdout } = process
@@ -39,23 +40,38 @@ function readHidden(prompt: string): Promise<string> {
   })
 }
 
+function report(error: { issues: { path: PropertyKey[]; message: string }[] }): number {
+  for (const issue of error.issues) console.error(`${issue.path.map(String).join('.')}: ${issue.message}`)
+  return 1
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2)
   const username = args.find((arg) => !arg.startsWith('--'))
   if (username === undefined || args.some((arg) => arg.startsWith('--') && arg !== '--admin')) {
-    console.error('Usage: npm run user:create -- <username> [--admin]   (password from PASSWORD or asked)')
+    console.error('Usage: npm run user:create -- <username> [--admin]   (password from PASSWORD or asked; or a bcrypt hash from PASSWORD_HASH)')
     return 2
   }
+  const user = { username, role: args.includes('--admin') ? ('admin' as const) : ('user' as const) }
   // The CLI's own input, not app configuration, so it is read here rather than in lib/env.ts.
-  const password = process.env.PASSWORD ?? (await readHidden(`Password for ${username}: `))
-  const parsed = SignUpSchema.safeParse({ username, password })
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`)
-    return 1
+  const hash = process.env.PASSWORD_HASH
+  let result: CreateUserResult | { ok: false; reason: 'hash_not_bcrypt' }
+  if (hash !== undefined) {
+    const name = UsernameSchema.safeParse(username)
+    if (!name.success) return report(name.error)
+    result = await importUser(user, hash)
+  } else {
+    const password = process.env.PASSWORD ?? (await readHidden(`Password for ${username}: `))
+    const parsed = SignUpSchema.safeParse({ username, password })
+    if (!parsed.success) return report(parsed.error)
+    result = await createUser(user, password)
   }
-  const result = await createUser({ username, password, role: args.includes('--admin') ? 'admin' : 'user' })
   if (!result.ok) {
-    console.error(`Username already registered: ${username}`)
+    console.error(
+      result.reason === 'username_taken'
+        ? `Username already registered: ${username}`
+        : 'PASSWORD_HASH is not a bcrypt hash ($2a$, $2b$ or $2y$, as passlib and bcrypt make): this app cannot verify it. Set a password instead.',
+    )
     return 1
   }
   console.log(`Created ${result.user.role} "${result.user.username}" (id ${result.user.id}).`)

@@ -1,6 +1,6 @@
 import Link from 'next/link'
 import { Card } from '@/app/ui'
-import { safeNextPath } from '@/lib/validation'
+import { safeNextPath } from '@/lib/next-path'
 import { LoginForm } from './login-form'
 
 export const metadata = { title: 'Sign in · passgate' }

@@ -18,7 +18,7 @@ test('every curl example in the README runs and answers as the README says', asy
   expect(output).toContain('"current":true')
   expect(output).toContain('"full_name":"Alice Liddell"')
   expect(output).toContain('204\n204\n{"detail":"Could not validate credentials"}')
-  expect(output.trimEnd().endsWith('{"status":"ok","database":"ok"}')).toBe(true)
+  expect(output.trimEnd().endsWith('{"status":"ok","database":"ok","schema":"current"}')).toBe(true)
   // The password change took: the old password no longer signs in.
   expect((await requestToken(username, 'correct horse battery')).status).toBe(401)
   expect((await requestToken(username, 'a new long passphrase')).status).toBe(200)

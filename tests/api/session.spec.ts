@@ -98,5 +98,5 @@ test.describe('sign-out: POST /api/logout', () => {
 test('GET /api/health reports the database', async () => {
   const response = await api('/api/health')
   expect(response.status).toBe(200)
-  expect(await response.json()).toEqual({ status: 'ok', database: 'ok' })
+  expect(await response.json()).toEqual({ status: 'ok', database: 'ok', schema: 'current' })
 })

@@ -57,6 +57,8 @@ const request = fc.record({
   authorization: fc.option(fc.oneof(token.map((value) => `Bearer ${value}`), ascii), { nil: undefined }),
   cookie: fc.option(fc.tuple(token, token).map(([access, refresh]) => `passgate_access=${access}; passgate_refresh=${refresh}`), { nil: undefined }),
   origin: fc.option(fc.constantFrom('http://evil.example', 'null', BASE_URL), { nil: undefined }),
+  // `?next=` where a path takes one (/api/token/renew): any text, '/日本', '//evil.example', ...
+  next: fc.option(fc.oneof(hostileText, hostileText.map((text) => `/${text}`), fc.constantFrom('/日本', '//evil.example', '/\\evil', '/%0d%0aSet-Cookie:x')), { nil: undefined }),
 })
 
 test('no input makes any endpoint fail with a 5xx, answer without a detail, or write a rejected row', async () => {
@@ -83,8 +85,11 @@ test('no input makes any endpoint fail with a 5xx, answer without a detail, or w
         const mayEndSession = path === '/api/logout' || path.startsWith('/api/sessions/')
         if (input.authorization !== undefined) headers.authorization = useRealToken && !mayEndSession ? `Bearer ${real}` : input.authorization
         if (input.cookie !== undefined) headers.cookie = input.cookie
+        // A valid access cookie takes /api/token/renew to the redirect that carries `next`.
+        if (path === '/api/token/renew' && useRealToken) headers.cookie = `passgate_access=${real}`
         if (input.origin !== undefined) headers.origin = input.origin
-        const response = await fetch(BASE_URL + path, {
+        const query = input.next === undefined ? '' : `?${new URLSearchParams({ next: input.next })}`
+        const response = await fetch(BASE_URL + path + query, {
           method,
           headers,
           body: method === 'GET' || input.body === undefined ? undefined : input.body.data,
@@ -99,6 +104,7 @@ test('no input makes any endpoint fail with a 5xx, answer without a detail, or w
         if (response.status === 200 && method === 'POST' && path === '/api/users') created.users++
         if (response.status === 200 && method === 'POST' && path === '/api/token') created.sessions++
         if (useRealToken && !mayEndSession) signedIn += response.status === 401 ? 0 : 1
+        if (response.status === 303) expect(response.headers.get('location')).toMatch(/^\/(?![/\\])/) // only ever a path here
       }),
       { numRuns: 400 },
     )

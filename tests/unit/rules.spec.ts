@@ -1,10 +1,11 @@
 import { expect, test } from '@playwright/test'
 import { SignJWT } from 'jose'
 import { COMMON_PASSWORD_COUNT } from '../../lib/common-passwords'
-import { normalizeIp } from '../../lib/http'
+import { normalizeIp } from '../../lib/client'
 import { hashPassword, verifyPassword } from '../../lib/password'
 import { signAccessToken, verifyAccessToken } from '../../lib/tokens'
-import { PasswordSchema, SignUpSchema, safeNextPath } from '../../lib/validation'
+import { safeNextPath } from '../../lib/next-path'
+import { PasswordSchema, SignUpSchema } from '../../lib/validation'
 
 const secret = new TextEncoder().encode(process.env.AUTH_SECRET)
 

@@ -3,7 +3,7 @@
 // `check USERNAME PASSWORD` opens it again and prints whether that login works.
 import { closeDb } from '../../lib/db'
 import { acquireStoreLock } from '../../lib/store-lock'
-import { checkCredentials, createUser } from '../../lib/users'
+import { checkCredentials, createUser, findAccount } from '../../lib/users'
 
 const [mode, first, second] = process.argv.slice(2)
 const waitForever = () => setInterval(() => {}, 60_000)
@@ -13,11 +13,11 @@ if (mode === 'hold') {
   console.log('ready')
   waitForever()
 } else if (mode === 'create') {
-  const result = await createUser({ username: first!, password: second! })
+  const result = await createUser({ username: first! }, second!)
   console.log(result.ok ? 'ready' : 'failed')
   waitForever()
 } else if (mode === 'check') {
-  const result = await checkCredentials(first!, second!)
+  const result = await checkCredentials(await findAccount(first!), second!)
   console.log(JSON.stringify({ ok: result.ok }))
   await closeDb()
 }

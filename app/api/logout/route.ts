@@ -1,4 +1,6 @@
-import { clearSessionCookies, requireUser } from '@/lib/auth'
+import { requireUser } from '@/lib/auth'
+import { readClient } from '@/lib/client'
+import { clearSessionCookies } from '@/lib/cookies'
 import { otherMethods, route } from '@/lib/http'
 import { endSession } from '@/lib/sessions'
 
@@ -7,10 +9,10 @@ import { endSession } from '@/lib/sessions'
 // half signed in.
 export const POST = route(async (request) => {
   const auth = await requireUser(request)
-  await clearSessionCookies(request)
+  await clearSessionCookies(readClient(request))
   if (auth instanceof Response) return auth
   await endSession(auth.sessionId, 'logout')
   return new Response(null, { status: 204 })
 })
 
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST')

@@ -8,4 +8,4 @@ export const GET = route(async (request) => {
   return auth instanceof Response ? auth : json(await listSessions(auth.user.id, auth.sessionId))
 })
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET')

@@ -1,5 +1,8 @@
-import { type TokenPair, logIn, refresh, setSessionCookies } from '@/lib/auth'
+import { logIn, refresh } from '@/lib/auth'
+import { type Client, readClient } from '@/lib/client'
+import { setSessionCookies } from '@/lib/cookies'
 import { json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/http'
+import type { TokenPair } from '@/lib/tokens'
 import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/validation'
 
 // RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
@@ -10,8 +13,12 @@ function tokenError(status: number, error: string, detail: string, headers?: Hea
   return problem(status, detail, headers, { error })
 }
 
-async function tokenResponse(request: Request, tokens: TokenPair): Promise<Response> {
-  await setSessionCookies(request, tokens)
+// Said whatever the password, so it reveals nothing about it (docs/decisions/006-device-cookies.md).
+const LOCKED_OUT =
+  'Sign-in from new devices is locked after 100 failed attempts. Sign in from a browser you have signed in with before, or ask an administrator to unlock the account.'
+
+async function tokenResponse(client: Client, tokens: TokenPair): Promise<Response> {
+  await setSessionCookies(client, tokens)
   return json({
     access_token: tokens.accessToken,
     token_type: 'bearer',
@@ -20,25 +27,25 @@ async function tokenResponse(request: Request, tokens: TokenPair): Promise<Respo
   })
 }
 
-async function passwordGrant(request: Request, form: Record<string, string>): Promise<Response> {
+async function passwordGrant(client: Client, form: Record<string, string>): Promise<Response> {
   if (!form.username || !form.password) {
     return tokenError(400, 'invalid_request', 'username and password are required')
   }
   const parsed = PasswordGrantSchema.safeParse(form)
   if (!parsed.success) return validationProblem(parsed.error, form)
-  const result = await logIn(parsed.data.username, parsed.data.password, request)
-  if (result.ok) return tokenResponse(request, result.tokens)
+  const result = await logIn(parsed.data.username, parsed.data.password, client)
+  if (result.ok) return tokenResponse(client, result.tokens)
   if (result.reason === 'throttled') return tooManyRequests(result.retryAfter, { error: 'temporarily_unavailable' })
-  return result.reason === 'inactive'
-    ? tokenError(400, 'invalid_grant', 'Inactive user')
-    : tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })
+  if (result.reason === 'inactive') return tokenError(400, 'invalid_grant', 'Inactive user')
+  if (result.reason === 'locked_out') return tokenError(400, 'invalid_grant', LOCKED_OUT)
+  return tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })
 }
 
-async function refreshGrant(request: Request, form: Record<string, string>): Promise<Response> {
+async function refreshGrant(client: Client, form: Record<string, string>): Promise<Response> {
   if (!form.refresh_token) return tokenError(400, 'invalid_request', 'refresh_token is required')
   const parsed = RefreshGrantSchema.safeParse(form)
-  const result = parsed.success ? await refresh(parsed.data.refresh_token, request) : null
-  if (result?.ok) return tokenResponse(request, result.tokens)
+  const result = parsed.success ? await refresh(parsed.data.refresh_token, client) : null
+  if (result?.ok) return tokenResponse(client, result.tokens)
   return tokenError(400, 'invalid_grant', 'Invalid or expired refresh token')
 }
 
@@ -46,9 +53,9 @@ export const POST = route(async (request) => {
   const form = await readForm(request)
   if (!form.ok) return form.response
   const grantType = form.data.grant_type || 'password'
-  if (grantType === 'password') return passwordGrant(request, form.data)
-  if (grantType === 'refresh_token') return refreshGrant(request, form.data)
+  if (grantType === 'password') return passwordGrant(readClient(request), form.data)
+  if (grantType === 'refresh_token') return refreshGrant(readClient(request), form.data)
   return tokenError(400, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token"')
 })
 
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST')

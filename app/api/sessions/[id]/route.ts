@@ -1,4 +1,6 @@
-import { clearSessionCookies, requireUser } from '@/lib/auth'
+import { requireUser } from '@/lib/auth'
+import { readClient } from '@/lib/client'
+import { clearSessionCookies } from '@/lib/cookies'
 import { otherMethods, problem, route } from '@/lib/http'
 import { endOwnSession } from '@/lib/sessions'
 import { SessionIdSchema } from '@/lib/validation'
@@ -10,8 +12,8 @@ export const DELETE = route(async (request, { params }: { params: Promise<{ id: 
   if (auth instanceof Response) return auth
   const id = SessionIdSchema.safeParse((await params).id)
   if (!id.success || !(await endOwnSession(auth.user.id, id.data, 'revoked'))) return problem(404, 'Session not found')
-  if (id.data === auth.sessionId) await clearSessionCookies(request)
+  if (id.data === auth.sessionId) await clearSessionCookies(readClient(request))
   return new Response(null, { status: 204 })
 })
 
-export const { GET, POST, PUT, PATCH } = otherMethods('DELETE')
+export const { GET, POST, PUT, PATCH, OPTIONS } = otherMethods('DELETE')

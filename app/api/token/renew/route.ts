@@ -1,14 +1,15 @@
 import { renewPageSession } from '@/lib/auth'
+import { readClient } from '@/lib/client'
 import { otherMethods, route } from '@/lib/http'
-import { loginPath, safeNextPath } from '@/lib/validation'
+import { loginPath, safeNextPath } from '@/lib/next-path'
 
 // Where proxy.ts sends a page visit whose access cookie has expired while a refresh cookie is
 // present: renew both cookies and go on to the page, or go to /login. A GET that a cross-site link
 // could trigger, harmlessly: it can only rotate the visitor's own tokens in their own browser.
 export const GET = route(async (request) => {
   const next = safeNextPath(new URL(request.url).searchParams.get('next'))
-  const signedIn = await renewPageSession(request)
+  const signedIn = await renewPageSession(readClient(request))
   return new Response(null, { status: 303, headers: { Location: signedIn ? next : loginPath(next) } })
 })
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET')

@@ -17,4 +17,4 @@ export const PATCH = route(async (request) => {
   return json(await updateProfile(auth.user.id, { email: body.data.email, fullName: body.data.full_name }))
 })
 
-export const { POST, PUT, DELETE } = otherMethods('GET', 'PATCH')
+export const { POST, PUT, DELETE, OPTIONS } = otherMethods('GET', 'PATCH')

@@ -10,4 +10,4 @@ export const GET = route(async (request) => {
   return json(notes.map((note) => ({ item_id: note.id, owner: auth.user.username, text: note.text, completed: note.completed })))
 })
 
-export const { POST, PUT, PATCH, DELETE } = otherMethods('GET')
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET')

@@ -1,4 +1,5 @@
 import { changeOwnPassword, requireUser } from '@/lib/auth'
+import { readClient } from '@/lib/client'
 import { otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { changePasswordSchema } from '@/lib/validation'
 
@@ -8,9 +9,9 @@ export const POST = route(async (request) => {
   if (auth instanceof Response) return auth
   const body = await parseJson(request, changePasswordSchema(auth.user.username))
   if (!body.ok) return body.response
-  const result = await changeOwnPassword(auth, body.data.current_password, body.data.new_password)
+  const result = await changeOwnPassword(auth, body.data.current_password, body.data.new_password, readClient(request))
   if (result.ok) return new Response(null, { status: 204 })
   return result.reason === 'throttled' ? tooManyRequests(result.retryAfter) : problem(400, 'Current password is incorrect')
 })
 
-export const { GET, PUT, PATCH, DELETE } = otherMethods('POST')
+export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST')
