@@ -2,7 +2,10 @@
 const nextConfig = {
   poweredByHeader: false,
   // PGlite ships ~14 MB of wasm; keep it out of the server bundle and load it from node_modules.
-  serverExternalPackages: ['@electric-sql/pglite'],
+  // piscina starts its workers from its own files, so it is loaded from node_modules too.
+  serverExternalPackages: ['@electric-sql/pglite', 'piscina'],
+  // The hash workers load this file (and bcryptjs) at run time, outside the bundle.
+  outputFileTracingIncludes: { '/api/**/*': ['./lib/hash-worker.mjs', './node_modules/bcryptjs/**'] },
   // FastAPI-tutorial clients call `/users/me/`: Next then serves both forms, instead of a 308
   // that clients which do not follow redirects on POST would trip over.
   skipTrailingSlashRedirect: true,

@@ -19,6 +19,8 @@ const schema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
   BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
+  // Worker threads that run bcrypt (lib/password.ts); unset, one per core.
+  HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   // Seconds in which a just-rotated refresh token still answers with its successor (two tabs
   // refreshing at once), instead of counting as reuse.
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),

@@ -1,8 +1,30 @@
+import os from 'node:os'
+import path from 'node:path'
 import bcrypt from 'bcryptjs'
+import { Piscina } from 'piscina'
 import { getEnv } from './env'
 
 // bcryptjs verifies hashes made by passlib and the bcrypt C library ($2a$, $2b$, $2y$), so a
 // database from the FastAPI tutorial can be imported as it is.
+//
+// Every hash and comparison runs in a pool of HASH_WORKERS worker threads (piscina) at the lowest
+// scheduling priority (lib/hash-worker.mjs): on the request thread, bcrypt's 100-400 ms of CPU
+// would stall every other request, and bcryptjs's async API only slices that into ~100 ms stalls.
+
+// On globalThis: Next gives instrumentation and each route bundle its own copy of this module, and
+// they must share one pool (else each copy would start HASH_WORKERS threads of its own).
+const shared = globalThis as typeof globalThis & { passgateHashPool?: Piscina }
+
+function runInPool(task: { op: 'hash'; password: string; cost: number } | { op: 'compare'; password: string; hash: string }): Promise<unknown> {
+  const threads = getEnv().HASH_WORKERS ?? os.availableParallelism()
+  shared.passgateHashPool ??= new Piscina({
+    filename: path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'lib/hash-worker.mjs'),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+  })
+  return shared.passgateHashPool.run(task)
+}
 
 const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/
 
@@ -11,8 +33,12 @@ export function isBcryptHash(hash: string): boolean {
   return BCRYPT_HASH.test(hash)
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, getEnv().BCRYPT_COST)
+export async function hashPassword(password: string): Promise<string> {
+  return (await runInPool({ op: 'hash', password, cost: getEnv().BCRYPT_COST })) as string
+}
+
+async function comparePassword(password: string, hash: string): Promise<boolean> {
+  return (await runInPool({ op: 'compare', password, hash })) === true
 }
 
 /** A hash made at another cost than BCRYPT_COST is replaced at the user's next login. */
@@ -24,7 +50,7 @@ let dummyHash: Promise<string> | undefined
 
 /** Made once at start-up, so even the first unknown-user login costs only one comparison. */
 export function prepareDummyHash(): Promise<string> {
-  dummyHash ??= bcrypt.hash('passgate-dummy-password', getEnv().BCRYPT_COST)
+  dummyHash ??= hashPassword('passgate-dummy-password')
   return dummyHash
 }
 
@@ -36,8 +62,8 @@ export function prepareDummyHash(): Promise<string> {
 export async function verifyPassword(password: string, hash: string | null): Promise<boolean> {
   // bcrypt ignores bytes past 72: "stored password + anything" must not verify.
   if (hash === null || !isBcryptHash(hash) || bcrypt.truncates(password)) {
-    await bcrypt.compare(password, await prepareDummyHash())
+    await comparePassword(password, await prepareDummyHash())
     return false
   }
-  return bcrypt.compare(password, hash)
+  return comparePassword(password, hash)
 }

@@ -1,6 +1,6 @@
 import { type SQL, and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Client } from './client'
-import { type Tx, getDb } from './db'
+import { type Db, type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { logEvent } from './log'
 import { sessions, users } from './schema'
@@ -58,14 +58,26 @@ export async function createSession(tx: Tx, userId: number, credentialsEpoch: nu
 /** How stale `last_used_at` may get before a request refreshes it: one write a minute at most. */
 const LAST_USED_RESOLUTION_MS = 60_000
 
-/** The session's user if the session is live and the user enabled: one query for both. */
-export async function getSessionUser(sessionId: string, userId: number): Promise<PublicUser | null> {
-  const db = await getDb()
-  const [row] = await db
+// The query behind every authenticated request, built once per database client (drizzle's
+// prepare): only the two values change, and building the SQL anew each time cost about a third of
+// the request's database work.
+function prepareSessionUser(db: Db) {
+  return db
     .select({ ...publicUserColumns, lastUsedAt: sessions.lastUsedAt })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), usable()))
+    .where(and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.userId, sql.placeholder('userId')), usable()))
+    .prepare('session_user')
+}
+
+const sessionUserQueries = new WeakMap<Db, ReturnType<typeof prepareSessionUser>>()
+
+/** The session's user if the session is usable: one query for both. */
+export async function getSessionUser(sessionId: string, userId: number): Promise<PublicUser | null> {
+  const db = await getDb()
+  let query = sessionUserQueries.get(db)
+  if (query === undefined) sessionUserQueries.set(db, (query = prepareSessionUser(db)))
+  const [row] = await query.execute({ sessionId, userId })
   if (row === undefined) return null
   if (Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(sessions).set({ lastUsedAt: sql`now()` }).where(eq(sessions.id, sessionId))

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 
 export type ExtraServer = {
   url: string
+  pid: number
   output: () => string
   exited: Promise<number | null>
   stop: () => Promise<void>
@@ -13,8 +14,10 @@ export type ExtraServer = {
 
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
 
-export function startServer(port: number, env: Record<string, string>): ExtraServer {
-  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
+/** `next start` on `port`; with `launcher: 'npm-start'`, through `npm start`'s scripts/start.mjs. */
+export function startServer(port: number, env: Record<string, string>, launcher: 'next' | 'npm-start' = 'next'): ExtraServer {
+  const program = launcher === 'next' ? [nextBin, 'start'] : ['scripts/start.mjs']
+  const child: ChildProcess = spawn(process.execPath, [...program, '--port', String(port), '--hostname', '127.0.0.1'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -24,6 +27,7 @@ export function startServer(port: number, env: Record<string, string>): ExtraSer
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => output,
     exited,
     stop: async () => {

@@ -1,0 +1,65 @@
+import fs from 'node:fs'
+import { expect, test } from '@playwright/test'
+import { PASSWORD, postJson, uniqueName } from '../helpers'
+import { startServer } from '../servers'
+
+// `npm start` with WEB_CONCURRENCY: several `next start` processes on one port (scripts/start.mjs).
+
+/** The pids of a process's children, from /proc. */
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+test('WEB_CONCURRENCY=2 serves one port from two processes, replaces one that dies, and stops them all on SIGTERM', async () => {
+  test.skip(!process.env.DATABASE_URL, 'the embedded store serves one process (refusal tested below)')
+  test.setTimeout(90_000)
+  const server = startServer(3161, { WEB_CONCURRENCY: '2' }, 'npm-start')
+  try {
+    await expect.poll(async () => (await fetch(`${server.url}/api/health`).catch(() => null))?.status, { timeout: 30_000 }).toBe(200)
+    const workers = childrenOf(server.pid)
+    expect(workers).toHaveLength(2)
+    const username = uniqueName('multi')
+    expect((await postJson('/api/users', { username, password: PASSWORD }, {}, server.url)).status).toBe(200)
+    const logins = await Promise.all(Array.from({ length: 4 }, () => fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })))
+    expect(logins.map((response) => response.status)).toEqual([200, 200, 200, 200])
+
+    // A worker that has run a while and dies is replaced; the port keeps answering meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 10_500))
+    process.kill(workers[0]!, 'SIGKILL')
+    await expect.poll(() => childrenOf(server.pid).filter((pid) => pid !== workers[0]).length, { timeout: 20_000 }).toBe(2)
+    await expect.poll(async () => (await fetch(`${server.url}/api/health`).catch(() => null))?.status, { timeout: 20_000 }).toBe(200)
+    expect(server.output()).toContain(`passgate: server process ${workers[0]} exited (SIGKILL); starting another`)
+  } finally {
+    const current = childrenOf(server.pid)
+    await server.stop()
+    expect(await server.exited).toBe(0)
+    for (const pid of current) expect(fs.existsSync(`/proc/${pid}`)).toBe(false)
+  }
+})
+
+test('WEB_CONCURRENCY above 1 on the embedded store, or not a number, stops start-up with a clear message', async () => {
+  const embedded = startServer(3162, { WEB_CONCURRENCY: '2', DATABASE_URL: '' }, 'npm-start')
+  expect(await embedded.exited).toBe(1)
+  expect(embedded.output()).toContain('passgate cannot start: WEB_CONCURRENCY=2 needs DATABASE_URL: the embedded store can be opened by one process only.')
+  const garbled = startServer(3163, { WEB_CONCURRENCY: 'many' }, 'npm-start')
+  expect(await garbled.exited).toBe(1)
+  expect(garbled.output()).toContain('passgate cannot start: WEB_CONCURRENCY must be a whole number from 1 to 64, not "many".')
+})
+
+test('a configuration every worker refuses stops the primary too, with the workers\' message', async () => {
+  test.skip(!process.env.DATABASE_URL, 'needs DATABASE_URL to start several processes')
+  const server = startServer(3164, { WEB_CONCURRENCY: '2', AUTH_SECRET: '' }, 'npm-start')
+  expect(await server.exited).toBe(1)
+  expect(server.output()).toContain('passgate cannot start: AUTH_SECRET is not set.')
+})
