@@ -5,7 +5,8 @@ const nextConfig = {
   // piscina starts its workers from its own files, so it is loaded from node_modules too.
   serverExternalPackages: ['@electric-sql/pglite', 'piscina'],
   // The hash workers load this file (and bcryptjs) at run time, outside the bundle.
-  outputFileTracingIncludes: { '/api/**/*': ['./lib/hash-worker.mjs', './node_modules/bcryptjs/**'] },
+  // drizzle/ is read at run time too: health compares it with the database's migrations.
+  outputFileTracingIncludes: { '/api/**/*': ['./lib/hash-worker.mjs', './node_modules/bcryptjs/**', './drizzle/**'] },
   // FastAPI-tutorial clients call `/users/me/`: Next then serves both forms, instead of a 308
   // that clients which do not follow redirects on POST would trip over.
   skipTrailingSlashRedirect: true,

@@ -15,7 +15,7 @@ import { verifyAccessToken } from '@/lib/tokens'
 //   cookie if there is one, else to /login, with `next` to come back.
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const { pathname, search } = request.nextUrl
-  const https = isHttps(request.headers, request.url)
+  const https = isHttps(request.headers)
   // Pages take no writes today, but a percent-encoded API path (`/%61pi/logout`) lands here, and a
   // server action added later would be one: refused from other sites as route() refuses them.
   if (isCrossSiteWrite(request)) {

@@ -4,7 +4,7 @@ import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSession
 import { getDb } from './db'
 import { getEnv } from './env'
 import { problem } from './http'
-import { logEvent } from './log'
+import { deleteOldEvents, recordAttempt, recordEvent } from './audit'
 import { hashPassword } from './password'
 import { clearBuckets, extendRun, readBuckets, refundAttempt, takeAttempt } from './rate-limit'
 import { createSession, endOtherSessions, getSessionUser, rotateRefreshToken } from './sessions'
@@ -39,6 +39,11 @@ type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
  * 800-63B 5.2.2: at most 100). A browser with a device cookie of the account still signs in.
  */
 export const LOCKOUT_FAILURES = 100
+/** The throttle key that counts a username's consecutive failures. */
+export function lockoutKey(username: string): string {
+  return `login:failures:${username.toLowerCase()}`
+}
+
 /** A run of failures is forgotten after this long without another one. */
 const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
 
@@ -60,43 +65,51 @@ const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
 export async function logIn(username: string, password: string, client: Client): Promise<LogInResult> {
   const env = getEnv()
   const name = username.toLowerCase()
-  const failuresKey = `login:failures:${name}`
+  const failuresKey = lockoutKey(username)
   const successes = { key: `login:success:${name}`, limit: env.THROTTLE_LOGIN_SUCCESS_PER_USER }
   const account = await findAccount(username)
   const device = parseDeviceCookie(await readCookie('device', client.https))
   const knownDevice =
     account !== null && device !== null && device.userId === account.user.id && device.credentialsEpoch === account.credentialsEpoch
+  // Events about this attempt name the account when there is one, and the name as typed (cut
+  // short: a password typed into the name field must not end up whole in the log).
+  const attempt = { targetId: account?.user.id ?? null, client }
+  const typed = username.slice(0, 64)
   const counts = await readBuckets([failuresKey, successes.key])
   if (!knownDevice && (counts.get(failuresKey)?.hits ?? 0) >= LOCKOUT_FAILURES) {
-    logEvent('throttled', { action: 'login', reason: 'locked_out', ip: client.ip })
+    await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', reason: 'locked_out', username: typed } })
     return { ok: false, reason: 'locked_out' }
   }
   const succeeded = counts.get(successes.key)
   if (succeeded !== undefined && succeeded.hits >= successes.limit) {
-    logEvent('throttled', { action: 'login', reason: 'successes', ip: client.ip })
+    await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', reason: 'successes', username: typed } })
     return { ok: false, reason: 'throttled', retryAfter: succeeded.retryAfter }
   }
   const guesses = { key: knownDevice ? `login:device:${device.deviceId}` : `login:user:${name}`, limit: env.THROTTLE_LOGIN_PER_USER }
   const perAddress = client.ip === null ? [] : [{ key: `login:ip:${client.ip}`, limit: env.THROTTLE_LOGIN_PER_IP }]
   const gate = await takeAttempt([guesses, ...perAddress])
   if (!gate.ok) {
-    logEvent('throttled', { action: 'login', ip: client.ip })
+    await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', username: typed } })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   const checked = await checkCredentials(account, password)
   if (!checked.ok) {
-    logEvent('login_failed', { reason: checked.reason, ip: client.ip })
+    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: checked.reason, username: typed } })
     if (checked.reason === 'invalid_credentials' && (await extendRun(failuresKey, LOCKOUT_MEMORY_SECONDS)) === LOCKOUT_FAILURES) {
-      logEvent('locked_out', { user_id: account?.user.id ?? null, ip: client.ip })
+      await recordAttempt({ ...attempt, kind: 'locked_out', detail: { failures: LOCKOUT_FAILURES, username: typed } })
     }
     return checked
   }
   const rehash = checked.rehash ? await hashPassword(password) : null
-  const session = await (await getDb()).transaction(async (tx) =>
-    (await recordLogin(tx, account!, rehash)) ? createSession(tx, checked.user.id, account!.credentialsEpoch, client) : null,
-  )
+  const session = await (await getDb()).transaction(async (tx) => {
+    if (!(await recordLogin(tx, account!, rehash))) return null
+    const created = await createSession(tx, checked.user.id, account!.credentialsEpoch, client)
+    await recordEvent(tx, { kind: 'login_succeeded', actorId: checked.user.id, targetId: checked.user.id, client, detail: { session_id: created.id, known_device: knownDevice } })
+    await deleteOldEvents(tx)
+    return created
+  })
   if (session === null) {
-    logEvent('login_failed', { reason: 'credentials_changed', ip: client.ip })
+    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: 'credentials_changed', username: typed } })
     return { ok: false, reason: 'invalid_credentials' }
   }
   await Promise.all([
@@ -105,7 +118,6 @@ export async function logIn(username: string, password: string, client: Client):
     takeAttempt([successes]),
   ])
   await setDeviceCookie(client, signDeviceCookie(checked.user.id, account!.credentialsEpoch))
-  logEvent('login_succeeded', { user_id: checked.user.id, session_id: session.id, ip: client.ip })
   return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
 }
 
@@ -120,12 +132,10 @@ export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason:
 export async function signUp(input: NewUser, password: string, client: Client): Promise<SignUpResult> {
   const gate = await takeAttempt(client.ip === null ? [] : [{ key: `signup:ip:${client.ip}`, limit: getEnv().THROTTLE_SIGNUP_PER_IP }])
   if (!gate.ok) {
-    logEvent('throttled', { action: 'signup', ip: client.ip })
+    await recordAttempt({ kind: 'throttled', client, detail: { action: 'signup' } })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  const result = await createUser(input, password)
-  if (result.ok) logEvent('signed_up', { user_id: result.user.id, ip: client.ip })
-  return result
+  return createUser(input, password, client)
 }
 
 export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
@@ -140,7 +150,7 @@ export async function changeOwnPassword(auth: Authenticated, currentPassword: st
   const key = `password:user:${auth.user.id}`
   const gate = await takeAttempt([{ key, limit: getEnv().THROTTLE_LOGIN_PER_USER }])
   if (!gate.ok) {
-    logEvent('throttled', { action: 'password_change', user_id: auth.user.id })
+    await recordAttempt({ kind: 'throttled', actorId: auth.user.id, targetId: auth.user.id, client, detail: { action: 'password_change' } })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   const account = await getAccount(auth.user.id)
@@ -148,14 +158,15 @@ export async function changeOwnPassword(auth: Authenticated, currentPassword: st
   const hashedPassword = await hashPassword(newPassword)
   const epoch = await (await getDb()).transaction(async (tx) => {
     const next = await replacePassword(tx, account, hashedPassword)
-    if (next !== null) await endOtherSessions(tx, auth.user.id, auth.sessionId, 'password_change', next)
+    if (next === null) return null
+    const ended = await endOtherSessions(tx, auth.user.id, auth.sessionId, 'password_change', next)
+    await recordEvent(tx, { kind: 'password_changed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { sessions_ended: ended } })
     return next
   })
   // The password changed since it was checked: the current password given is no longer current.
   if (epoch === null) return { ok: false, reason: 'wrong_password' }
-  await clearBuckets([key, `login:failures:${auth.user.username.toLowerCase()}`])
+  await clearBuckets([key, lockoutKey(auth.user.username)])
   await setDeviceCookie(client, signDeviceCookie(auth.user.id, epoch))
-  logEvent('password_changed', { user_id: auth.user.id, session_id: auth.sessionId })
   return { ok: true }
 }
 
@@ -169,7 +180,6 @@ export async function refresh(refreshToken: string, client: Client): Promise<Ref
   if (claims === null) return { ok: false, reason: 'invalid' }
   const rotated = await rotateRefreshToken(claims.sessionId, claims.generation, client)
   if (!rotated.ok) return rotated
-  logEvent('token_refreshed', { user_id: rotated.user.id, session_id: rotated.sessionId, generation: rotated.generation })
   const tokens = await issueTokens(rotated.user.id, rotated.sessionId, rotated.generation, rotated.expiresAt)
   return { ok: true, tokens, user: rotated.user, sessionId: rotated.sessionId }
 }
@@ -229,6 +239,13 @@ async function renewSession(client: Client): Promise<{ user: PublicUser; session
  */
 export async function renewPageSession(client: Client): Promise<boolean> {
   return (await getPageSession()) !== null || (await renewSession(client)) !== null
+}
+
+/** The signed-in caller if an admin; else a ready 401 (signed out) or 403 (a plain user). */
+export async function requireAdmin(request: Request): Promise<Authenticated | Response> {
+  const auth = await requireUser(request)
+  if (auth instanceof Response || auth.user.role === 'admin') return auth
+  return problem(403, 'Admins only')
 }
 
 /** For server-rendered pages: the user and session behind the access cookie, or null. */

@@ -8,17 +8,18 @@ import { peerAddress } from './peer-address'
 export type Client = { ip: string | null; userAgent: string | null; https: boolean }
 
 export function readClient(request: Request): Client {
-  return { ip: clientIp(request), userAgent: request.headers.get('user-agent'), https: isHttps(request.headers, request.url) }
+  return { ip: clientIp(request), userAgent: request.headers.get('user-agent'), https: isHttps(request.headers) }
 }
 
 /**
- * Served over https, directly or behind a proxy that says so (the first X-Forwarded-Proto). Unlike
+ * Served over https, as the first X-Forwarded-Proto says (Next sets it for its own https too). The
+ * headers alone decide, so that pages, which see no URL, and the API agree on the cookie names. Unlike
  * the client's address this needs no TRUST_PROXY: a client that claims https only adds protections
  * to its own response (Secure, `__Host-` cookies it cannot send back over http; HSTS, which
  * browsers ignore over http).
  */
-export function isHttps(headers: Headers, url?: string): boolean {
-  return (url !== undefined && url.startsWith('https:')) || headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
+export function isHttps(headers: Headers): boolean {
+  return headers.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
 }
 
 /** HSTS (RFC 6797, ASVS 5.0 V3.4.1) for https responses; subdomains only when asked for. */
@@ -44,7 +45,8 @@ export function clientIp(request: Request): string | null {
   } else {
     warnIfBehindProxy(request, peer)
   }
-  return normalizeIp(address ?? peer ?? '')
+  // A forwarded value that is not an address must not switch the per-address throttles off.
+  return normalizeIp(address ?? '') ?? normalizeIp(peer ?? '')
 }
 
 function forwardedHops(request: Request): string[] {

@@ -120,8 +120,8 @@ let latestMigration: number | undefined
  * newer than the newest it recorded, so comparing the newest is enough).
  */
 export async function checkDatabase(): Promise<DatabaseStatus> {
-  latestMigration ??= readMigrationFiles({ migrationsFolder }).at(-1)?.folderMillis ?? 0
   try {
+    latestMigration ??= readMigrationFiles({ migrationsFolder }).at(-1)?.folderMillis ?? 0
     const [row] = await (await getDb()).select({ applied: max(appliedMigrations.createdAt) }).from(appliedMigrations)
     return Number(row?.applied ?? 0) >= latestMigration ? 'current' : 'behind'
   } catch (error) {

@@ -41,6 +41,8 @@ const schema = z.object({
   THROTTLE_LOGIN_SUCCESS_PER_USER: z.coerce.number().int().min(1).default(30),
   // Ended and expired sessions (with their addresses and user agents) are deleted this long after.
   SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Audit events are deleted this long after they happened.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
   HSTS_INCLUDE_SUBDOMAINS: z
     .enum(['0', '1', 'true', 'false'])
     .default('0')

@@ -7,8 +7,10 @@ export function safeNextPath(value: string | null | undefined, fallback = '/admi
   // Control characters could smuggle a second line or a scheme past the checks above.
   if (/\p{Cc}/u.test(value)) return fallback
   // Percent-encoded, as a Location header needs it (a raw "/日本" is not a valid header value).
+  // Checked again once normalized: "/.//evil.example" and "/%2e%2e//evil.example" become "//...".
   const url = new URL(value, 'http://passgate.invalid')
-  return url.origin === 'http://passgate.invalid' ? url.pathname + url.search + url.hash : fallback
+  if (url.origin !== 'http://passgate.invalid' || url.pathname.startsWith('//') || url.pathname.includes('\\')) return fallback
+  return url.pathname + url.search + url.hash
 }
 
 /** The login page, coming back to `next` afterwards (`next=/admin`, readable, rather than %2F). */

@@ -26,7 +26,8 @@ function runInPool(task: { op: 'hash'; password: string; cost: number } | { op: 
   return shared.passgateHashPool.run(task)
 }
 
-const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/
+// Costs 4 to 17 only: bcryptjs throws below 4, and a cost of 31 takes a day per comparison.
+const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|1[0-7])\$[./A-Za-z0-9]{53}$/
 
 /** True for a bcrypt hash this app can verify (the users table refuses anything else). */
 export function isBcryptHash(hash: string): boolean {
@@ -50,7 +51,10 @@ let dummyHash: Promise<string> | undefined
 
 /** Made once at start-up, so even the first unknown-user login costs only one comparison. */
 export function prepareDummyHash(): Promise<string> {
-  dummyHash ??= hashPassword('passgate-dummy-password')
+  dummyHash ??= hashPassword('passgate-dummy-password').catch((error: unknown) => {
+    dummyHash = undefined // the next login tries again
+    throw error
+  })
   return dummyHash
 }
 

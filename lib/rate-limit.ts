@@ -1,5 +1,5 @@
 import { and, asc, gt, inArray, lt, sql } from 'drizzle-orm'
-import { getDb } from './db'
+import { type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { throttles } from './schema'
 
@@ -79,10 +79,12 @@ export async function refundAttempt(keys: string[]): Promise<void> {
     .where(inArray(throttles.key, keys))
 }
 
-export async function clearBuckets(keys: string[]): Promise<void> {
-  if (keys.length === 0) return
-  const db = await getDb()
-  await db.delete(throttles).where(inArray(throttles.key, keys))
+/** Forgets these counters (in the caller's transaction, when given); true if any existed. */
+export async function clearBuckets(keys: string[], tx?: Tx): Promise<boolean> {
+  if (keys.length === 0) return false
+  const db = tx ?? (await getDb())
+  const deleted = await db.delete(throttles).where(inArray(throttles.key, keys)).returning({ key: throttles.key })
+  return deleted.length > 0
 }
 
 /** Old counters go as new ones come: a bounded delete that skips rows others are writing. */

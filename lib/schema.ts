@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 export const users = pgTable(
   'users',
@@ -15,6 +15,7 @@ export const users = pgTable(
     // reset or disabling). Sessions and device cookies record the epoch they were made under and
     // die when it moves on (docs/decisions/007-credentials-epoch.md).
     credentialsEpoch: integer('credentials_epoch').notNull().default(0),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -23,9 +24,10 @@ export const users = pgTable(
     // check-then-insert that two concurrent sign-ups could both pass.
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
     check('users_role_check', sql`${t.role} in ('user', 'admin')`),
-    // Only bcrypt hashes ($2a$, $2b$, $2y$: passlib's too). An imported argon2 or sha256_crypt
-    // hash would make its user answer a fast 401 forever (a timing oracle) and never sign in.
-    check('users_hashed_password_is_bcrypt', sql`${t.hashedPassword} ~ '^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$'`),
+    // Only bcrypt hashes ($2a$, $2b$, $2y$: passlib's too) at a cost from 4 to 17. An imported
+    // argon2 or sha256_crypt hash would make its user answer a fast 401 forever (a timing oracle)
+    // and never sign in; a cost of 31 would keep a hash worker busy for a day per attempt.
+    check('users_hashed_password_is_bcrypt', sql`${t.hashedPassword} ~ '^\\$2[aby]\\$(0[4-9]|1[0-7])\\$[./A-Za-z0-9]{53}$'`),
   ],
 )
 
@@ -82,4 +84,27 @@ export const throttles = pgTable(
     resetAt: timestamp('reset_at', { withTimezone: true }).notNull(),
   },
   (t) => [index('throttles_reset_at_idx').on(t.resetAt)],
+)
+
+// The audit log (lib/audit.ts): one row per security event, written in the transaction of the
+// change it records. Never a password, token, key or hash.
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    kind: text('kind').notNull(),
+    // Who did it (an admin acting on another user), and whom it concerns; kept when a user row is
+    // deleted, as null.
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    targetId: integer('target_id').references(() => users.id, { onDelete: 'set null' }),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull().default({}),
+  },
+  (t) => [
+    index('audit_events_target_id_idx').on(t.targetId, t.id),
+    index('audit_events_kind_idx').on(t.kind, t.id),
+    index('audit_events_at_idx').on(t.at),
+  ],
 )

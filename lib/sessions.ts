@@ -2,7 +2,7 @@ import { type SQL, and, desc, eq, gt, inArray, isNull, lt, ne, sql } from 'drizz
 import type { Client } from './client'
 import { type Db, type Tx, getDb } from './db'
 import { getEnv } from './env'
-import { logEvent } from './log'
+import { recordEvent } from './audit'
 import { sessions, users } from './schema'
 import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 
@@ -11,7 +11,7 @@ import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 // unchanged since it began. PostgreSQL is the only shared state, so ending a session takes effect
 // at once on every instance.
 
-export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted'
+export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted' | 'disabled' | 'ended_by_admin'
 
 /** A user has at most this many live sessions: the least recently used ends when one more begins. */
 export const MAX_LIVE_SESSIONS = 50
@@ -47,7 +47,8 @@ export async function createSession(tx: Tx, userId: number, credentialsEpoch: nu
     .where(and(eq(sessions.userId, userId), live()))
     .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
     .offset(MAX_LIVE_SESSIONS)
-  await endSessions(tx, inArray(sessions.id, surplus), 'evicted')
+  const evicted = await endSessions(tx, inArray(sessions.id, surplus), 'evicted')
+  if (evicted > 0) await recordEvent(tx, { kind: 'session_ended', actorId: userId, targetId: userId, client, detail: { reason: 'evicted', count: evicted } })
   const retired = sql`coalesce(${sessions.endedAt}, ${sessions.expiresAt})`
   const cutoff = sql`now() - make_interval(days => ${env.SESSION_RETENTION_DAYS})`
   const old = tx.select({ id: sessions.id }).from(sessions).where(lt(retired, cutoff)).limit(100).for('update', { skipLocked: true })
@@ -100,6 +101,13 @@ export type RefreshResult =
  * The row is locked, so concurrent refreshes of one session are serialized.
  */
 export async function rotateRefreshToken(sessionId: string, generation: number, client: Client): Promise<RefreshResult> {
+  // A second try when the session looked unusable: a password change made in this very session
+  // moves it to the new epoch while the first try's join still sees the user's old one.
+  const first = await rotateOnce(sessionId, generation, client)
+  return first.ok || first.reason !== 'invalid' ? first : rotateOnce(sessionId, generation, client)
+}
+
+async function rotateOnce(sessionId: string, generation: number, client: Client): Promise<RefreshResult> {
   const db = await getDb()
   const graceMs = getEnv().REFRESH_REUSE_GRACE_SECONDS * 1000
   return db.transaction(async (tx) => {
@@ -122,11 +130,13 @@ export async function rotateRefreshToken(sessionId: string, generation: number, 
         .update(sessions)
         .set({ refreshGeneration: generation + 1, refreshedAt: sql`now()`, lastUsedAt: sql`now()`, ...clientColumns(client) })
         .where(eq(sessions.id, sessionId))
+      await recordEvent(tx, { kind: 'token_refreshed', actorId: row.id, targetId: row.id, client, detail: { session_id: sessionId, generation: generation + 1 } })
       return { ...base, generation: generation + 1 }
     }
     const sinceRotation = row.refreshedAt === null ? Infinity : row.now.getTime() - row.refreshedAt.getTime()
     if (generation === row.generation - 1 && sinceRotation <= graceMs) return { ...base, generation: row.generation }
     await endSessions(tx, eq(sessions.id, sessionId), 'refresh_token_reuse')
+    await recordEvent(tx, { kind: 'refresh_token_reused', targetId: row.id, client, detail: { session_id: sessionId, generation } })
     return { ok: false, reason: 'reused' }
   })
 }
@@ -136,33 +146,56 @@ async function endSessions(tx: Tx, where: SQL | undefined, reason: EndReason): P
     .update(sessions)
     .set({ endedAt: sql`now()`, endReason: reason })
     .where(and(where, isNull(sessions.endedAt)))
-    .returning({ id: sessions.id, userId: sessions.userId })
-  for (const session of ended) {
-    logEvent(reason === 'refresh_token_reuse' ? 'refresh_token_reused' : 'session_ended', { user_id: session.userId, session_id: session.id, reason })
-  }
+    .returning({ id: sessions.id })
   return ended.length
 }
 
 /** Logout (OWASP ASVS 5.0 V7.4.1): the session is ended in the database, so every token dies. */
-export async function endSession(sessionId: string, reason: EndReason): Promise<void> {
+export async function endSession(userId: number, sessionId: string, client: Client): Promise<void> {
   const db = await getDb()
-  await db.transaction((tx) => endSessions(tx, eq(sessions.id, sessionId), reason))
+  await db.transaction(async (tx) => {
+    await endSessions(tx, eq(sessions.id, sessionId), 'logout')
+    await recordEvent(tx, { kind: 'logout', actorId: userId, targetId: userId, client, detail: { session_id: sessionId } })
+  })
 }
 
 /** Ends one of the user's own sessions; false when there is no such live session of theirs. */
-export async function endOwnSession(userId: number, sessionId: string, reason: EndReason): Promise<boolean> {
+export async function endOwnSession(userId: number, sessionId: string, client: Client): Promise<boolean> {
   const db = await getDb()
-  const ended = await db.transaction((tx) => endSessions(tx, and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live()), reason))
-  return ended > 0
+  return db.transaction(async (tx) => {
+    const ended = await endSessions(tx, and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live()), 'revoked')
+    if (ended > 0) await recordEvent(tx, { kind: 'session_ended', actorId: userId, targetId: userId, client, detail: { session_id: sessionId } })
+    return ended > 0
+  })
 }
 
 /**
  * Ends every session of a user but `keep`, inside the caller's transaction (the one that moved the
- * user to `credentialsEpoch`), and moves `keep` to the new epoch so that it stays usable.
+ * user to `credentialsEpoch`), and moves `keep` to the new epoch so that it stays usable. Gives
+ * the number ended.
  */
-export async function endOtherSessions(tx: Tx, userId: number, keep: string, reason: EndReason, credentialsEpoch: number): Promise<void> {
-  await endSessions(tx, and(eq(sessions.userId, userId), ne(sessions.id, keep)), reason)
+export async function endOtherSessions(tx: Tx, userId: number, keep: string, reason: EndReason, credentialsEpoch: number): Promise<number> {
+  const ended = await endSessions(tx, and(eq(sessions.userId, userId), ne(sessions.id, keep)), reason)
   await tx.update(sessions).set({ credentialsEpoch }).where(and(eq(sessions.id, keep), eq(sessions.userId, userId)))
+  return ended
+}
+
+/** Ends every session of a user, inside the caller's transaction; gives the number ended. */
+export async function endUserSessions(tx: Tx, userId: number, reason: EndReason): Promise<number> {
+  return endSessions(tx, eq(sessions.userId, userId), reason)
+}
+
+/** How many usable sessions each of these users has. */
+export async function countLiveSessions(userIds: number[]): Promise<Map<number, number>> {
+  if (userIds.length === 0) return new Map()
+  const db = await getDb()
+  const rows = await db
+    .select({ userId: sessions.userId, count: sql<number>`count(*)::int` })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(inArray(sessions.userId, userIds), usable()))
+    .groupBy(sessions.userId)
+  return new Map(rows.map((row) => [row.userId, row.count]))
 }
 
 export type SessionInfo = {

@@ -3,6 +3,7 @@ import { findProductionProblems } from './env'
 import { prepareDummyHash } from './password'
 import { stampPeerAddresses } from './peer-address'
 import { StoreLockedError } from './store-lock'
+import { describeError } from './log'
 
 /** Refuses unsafe production settings (one line each), then opens the database in the background. */
 export function startServer(): void {
@@ -16,7 +17,7 @@ export function startServer(): void {
   // store stops here, naming the process that owns it; a PostgreSQL database without this
   // version's migrations is reported in one line.
   stampPeerAddresses()
-  void prepareDummyHash()
+  prepareDummyHash().catch((error: unknown) => console.error(`hash workers unavailable: ${describeError(error)}`))
   getDb().then(
     async () => {
       if ((await checkDatabase()) === 'behind') console.error(`passgate: ${SCHEMA_BEHIND} Until then requests that need the new tables answer 503.`)

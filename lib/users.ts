@@ -1,4 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm'
+import { recordEvent } from './audit'
+import type { Client } from './client'
 import { type Tx, getDb } from './db'
 import { hashPassword, isBcryptHash, needsRehash, verifyPassword } from './password'
 import { users } from './schema'
@@ -52,9 +54,13 @@ export type NewUser = {
 
 export type CreateUserResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' }
 
-/** Creates a user; a username taken in any letter case is refused by the unique index, race-free. */
-export async function createUser(input: NewUser, password: string): Promise<CreateUserResult> {
-  return insertUser(input, await hashPassword(password))
+/**
+ * Creates a user; a username taken in any letter case is refused by the unique index, race-free.
+ * `client` is the sign-up's caller, or null for an operator at the terminal; either way the event
+ * is recorded with the row.
+ */
+export async function createUser(input: NewUser, password: string, client: Client | null): Promise<CreateUserResult> {
+  return insertUser(input, await hashPassword(password), client, {})
 }
 
 /**
@@ -65,24 +71,28 @@ export async function createUser(input: NewUser, password: string): Promise<Crea
  */
 export async function importUser(input: NewUser, passwordHash: string): Promise<CreateUserResult | { ok: false; reason: 'hash_not_bcrypt' }> {
   if (!isBcryptHash(passwordHash)) return { ok: false, reason: 'hash_not_bcrypt' }
-  return insertUser(input, passwordHash)
+  return insertUser(input, passwordHash, null, { imported: true })
 }
 
-async function insertUser(input: NewUser, hashedPassword: string): Promise<CreateUserResult> {
+async function insertUser(input: NewUser, hashedPassword: string, client: Client | null, detail: Record<string, boolean>): Promise<CreateUserResult> {
   const db = await getDb()
-  const rows = await db
-    .insert(users)
-    .values({
-      username: input.username,
-      hashedPassword,
-      email: input.email ?? null,
-      fullName: input.fullName ?? null,
-      role: input.role ?? 'user',
-    })
-    .onConflictDoNothing()
-    .returning(publicUserColumns)
-  const row = rows[0]
-  return row === undefined ? { ok: false, reason: 'username_taken' } : { ok: true, user: toPublicUser(row) }
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({
+        username: input.username,
+        hashedPassword,
+        email: input.email ?? null,
+        fullName: input.fullName ?? null,
+        role: input.role ?? 'user',
+      })
+      .onConflictDoNothing()
+      .returning(publicUserColumns)
+    if (row === undefined) return { ok: false, reason: 'username_taken' } as const
+    const kind = client === null ? 'user_created' : 'signed_up'
+    await recordEvent(tx, { kind, actorId: client === null ? null : row.id, targetId: row.id, client, detail: { ...detail, role: row.role } })
+    return { ok: true, user: toPublicUser(row) } as const
+  })
 }
 
 /** A user as a login sees it: who, and under which credentials epoch the password was read. */
@@ -146,7 +156,7 @@ export async function checkCredentials(account: Account | null, password: string
 export async function recordLogin(tx: Tx, account: Account, rehash: string | null): Promise<boolean> {
   const rows = await tx
     .update(users)
-    .set({ hashedPassword: rehash ?? sql`${users.hashedPassword}` })
+    .set({ hashedPassword: rehash ?? sql`${users.hashedPassword}`, lastLoginAt: sql`now()` })
     .where(and(eq(users.id, account.user.id), eq(users.credentialsEpoch, account.credentialsEpoch), eq(users.disabled, false)))
     .returning({ id: users.id })
   return rows.length === 1
@@ -177,3 +187,83 @@ export async function updateProfile(userId: number, changes: ProfileChanges): Pr
   if (row === undefined) throw new Error(`user ${userId} vanished during a profile update`)
   return toPublicUser(row)
 }
+
+/** What the directory shows of a user, beside the public fields. */
+export type DirectoryUser = PublicUser & { last_login_at: string | null }
+
+const DIRECTORY_PAGE = 50
+
+/**
+ * The directory, newest first: `query` matches a part of the username or email in any letter case;
+ * `cursor` is the last id of the previous page.
+ */
+export async function listUsers(query: string | undefined, cursor: number | undefined): Promise<{ users: DirectoryUser[]; nextCursor: number | null }> {
+  const db = await getDb()
+  const conditions = []
+  if (query !== undefined && query !== '') {
+    // LIKE's own characters are matched literally.
+    const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`
+    conditions.push(or(sql`lower(${users.username}) like ${pattern}`, sql`lower(${users.email}) like ${pattern}`))
+  }
+  if (cursor !== undefined) conditions.push(lt(users.id, cursor))
+  const rows = await db
+    .select({ ...publicUserColumns, lastLoginAt: users.lastLoginAt })
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(desc(users.id))
+    .limit(DIRECTORY_PAGE + 1)
+  const page = rows.slice(0, DIRECTORY_PAGE)
+  return {
+    users: page.map((row) => ({ ...toPublicUser(row), last_login_at: row.lastLoginAt?.toISOString() ?? null })),
+    nextCursor: rows.length > DIRECTORY_PAGE ? page.at(-1)!.id : null,
+  }
+}
+
+export async function getUser(userId: number): Promise<DirectoryUser | null> {
+  const db = await getDb()
+  const [row] = await db.select({ ...publicUserColumns, lastLoginAt: users.lastLoginAt }).from(users).where(eq(users.id, userId))
+  return row === undefined ? null : { ...toPublicUser(row), last_login_at: row.lastLoginAt?.toISOString() ?? null }
+}
+
+/** The user, its row locked until the caller's transaction ends; null when there is none. */
+export async function lockUser(tx: Tx, userId: number): Promise<PublicUser | null> {
+  const [row] = await tx.select(publicUserColumns).from(users).where(eq(users.id, userId)).for('update')
+  return row === undefined ? null : toPublicUser(row)
+}
+
+/**
+ * Locks the rows of the enabled admins for the caller's transaction and gives their ids: two
+ * admins demoting each other at once are serialized, and the second sees the first's change.
+ */
+export async function lockEnabledAdmins(tx: Tx): Promise<number[]> {
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.disabled, false)))
+    .orderBy(users.id)
+    .for('update')
+  return rows.map((row) => row.id)
+}
+
+/**
+ * Disables or enables a user. Disabling moves the user to a new credentials epoch, so that a
+ * login inside bcrypt at this moment fails too; the caller ends the sessions in the same
+ * transaction.
+ */
+export async function setDisabled(tx: Tx, userId: number, disabled: boolean): Promise<void> {
+  await tx
+    .update(users)
+    .set({ disabled, updatedAt: sql`now()`, ...(disabled ? { credentialsEpoch: sql`${users.credentialsEpoch} + 1` } : {}) })
+    .where(eq(users.id, userId))
+}
+
+/** Moves the user to a new credentials epoch (everything made before dies); false when there is none. */
+export async function bumpCredentialsEpoch(tx: Tx, userId: number): Promise<boolean> {
+  const rows = await tx.update(users).set({ credentialsEpoch: sql`${users.credentialsEpoch} + 1` }).where(eq(users.id, userId)).returning({ id: users.id })
+  return rows.length === 1
+}
+
+export async function setRole(tx: Tx, userId: number, role: Role): Promise<void> {
+  await tx.update(users).set({ role, updatedAt: sql`now()` }).where(eq(users.id, userId))
+}
+

@@ -73,3 +73,21 @@ export const PasswordGrantSchema = z.object({
 export const RefreshGrantSchema = z.object({ refresh_token: text().min(1).max(256) })
 
 export const SessionIdSchema = z.uuid()
+
+/** A user id in a path or query: a positive integer that fits the column. */
+export const UserIdSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'Must be a user id')
+  .transform(Number)
+  .pipe(z.number().max(2_147_483_647, 'Must be a user id'))
+
+/** `GET /api/users`: a search and the previous page's `next_cursor`. */
+export const DirectoryQuerySchema = z.object({
+  q: text().max(100, 'Search at most 100 characters').optional(),
+  cursor: UserIdSchema.optional(),
+})
+
+/** `PATCH /api/users/{id}`: only these two fields, at least one of them. */
+export const UserChangesSchema = z
+  .strictObject({ disabled: z.boolean().optional(), role: z.enum(['user', 'admin']).optional() })
+  .refine((body) => body.disabled !== undefined || body.role !== undefined, 'Give "disabled", "role" or both')

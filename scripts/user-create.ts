@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     const password = process.env.PASSWORD ?? (await readHidden(`Password for ${username}: `))
     const parsed = SignUpSchema.safeParse({ username, password })
     if (!parsed.success) return report(parsed.error)
-    result = await createUser(user, password)
+    result = await createUser(user, password, null)
   }
   if (!result.ok) {
     console.error(

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from '@playwright/test'
+import { PASSWORD, ROOT_ADMIN } from './constants'
+
+export { PASSWORD, ROOT_ADMIN }
 
 // Shared by the API and e2e suites. Plain fetch (no cookie jar): each call says exactly which
 // credentials it sends.
 
 export const BASE_URL = `http://127.0.0.1:${process.env.TEST_PORT ?? 3100}`
 export const TEST_SECRET = new TextEncoder().encode(process.env.AUTH_SECRET)
-export const PASSWORD = 'correct horse battery'
 
 /** A username no other test uses (tests run in parallel and share the database). */
 export function uniqueName(prefix = 'user'): string {
@@ -49,6 +51,21 @@ export async function logIn(username: string, password = PASSWORD): Promise<stri
 export async function newSession(): Promise<{ id: number; username: string; token: string }> {
   const user = await signUp()
   return { id: user.id, username: user.username, token: await logIn(user.username) }
+}
+
+let rootAdmin: Promise<string> | undefined
+
+/** A new user made admin by the root admin (whose token each test worker gets once). */
+export async function newAdmin(): Promise<{ id: number; username: string; token: string }> {
+  rootAdmin ??= logIn(ROOT_ADMIN)
+  const user = await signUp()
+  const promoted = await patchJson(`/api/users/${user.id}`, { role: 'admin' }, bearer(await rootAdmin))
+  expect(promoted.status, await promoted.clone().text()).toBe(200)
+  return { id: user.id, username: user.username, token: await logIn(user.username) }
+}
+
+export function patchJson(path: string, body: unknown, headers: Record<string, string> = {}, base = BASE_URL): Promise<Response> {
+  return api(path, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }, base)
 }
 
 export async function expect401(response: Response, detail: string, challenge: string): Promise<void> {

@@ -6,6 +6,8 @@ import { createRequire } from 'node:module'
 import { closeDb, migrateDatabase } from '../lib/db'
 import { dataPath, getEnv } from '../lib/env'
 import { acquireStoreLock } from '../lib/store-lock'
+import { createUser } from '../lib/users'
+import { PASSWORD, ROOT_ADMIN } from './constants'
 
 const port = process.argv[2] ?? '3100'
 if (getEnv().DATABASE_URL === undefined) {
@@ -15,6 +17,9 @@ if (getEnv().DATABASE_URL === undefined) {
   release()
 }
 await migrateDatabase()
+// The first admin, as an operator would make it with `npm run user:create -- <name> --admin`;
+// tests make admins of their own through it (tests/helpers.ts newAdmin).
+await createUser({ username: ROOT_ADMIN, role: 'admin' }, PASSWORD, null)
 await closeDb()
 
 const next = createRequire(import.meta.url).resolve('next/dist/bin/next')

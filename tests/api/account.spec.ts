@@ -1,10 +1,8 @@
 import { expect, test } from '@playwright/test'
-import { BASE_URL, PASSWORD, api, bearer, expect401, logIn, newSession, postJson, requestToken, signUp } from '../helpers'
+import { BASE_URL, PASSWORD, api, bearer, expect401, logIn, newSession, patchJson, postJson, requestToken, signUp } from '../helpers'
 
 const INVALID = 'Bearer error="invalid_token"'
 const me = (token: string) => api('/api/users/me', { headers: bearer(token) })
-const patchJson = (path: string, body: unknown, token: string) =>
-  api(path, { method: 'PATCH', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) })
 
 test.describe('password change: POST /api/users/me/password', () => {
   test('needs the current password, ends every other session, keeps this one', async () => {
@@ -93,10 +91,10 @@ test.describe('sessions: GET /api/sessions, DELETE /api/sessions/{id}', () => {
 test.describe('profile: PATCH /api/users/me', () => {
   test('changes email and full name; null clears; absent stays', async () => {
     const { token } = await newSession()
-    let response = await patchJson('/api/users/me', { email: 'new@example.com', full_name: 'New Name' }, token)
+    let response = await patchJson('/api/users/me', { email: 'new@example.com', full_name: 'New Name' }, bearer(token))
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ email: 'new@example.com', full_name: 'New Name' })
-    response = await patchJson('/api/users/me', { full_name: null }, token)
+    response = await patchJson('/api/users/me', { full_name: null }, bearer(token))
     expect(await response.json()).toMatchObject({ email: 'new@example.com', full_name: null })
     expect(await (await me(token)).json()).toMatchObject({ email: 'new@example.com', full_name: null })
   })
@@ -109,7 +107,7 @@ test.describe('profile: PATCH /api/users/me', () => {
       [{ role: 'admin' }, 'role'],
       [{ username: 'someone_else' }, 'username'],
     ] as const) {
-      const response = await patchJson('/api/users/me', body, token)
+      const response = await patchJson('/api/users/me', body, bearer(token))
       expect(response.status).toBe(422)
       expect(JSON.stringify((await response.json()).detail)).toContain(field)
     }

@@ -125,9 +125,9 @@ test('the log records each event, and never a password or a token', async () => 
     expect(change.status).toBe(204)
     expect((await post('/api/logout', '', { authorization: `Bearer ${renewed.access_token}` })).status).toBe(204)
 
-    await expect.poll(() => server.output()).toContain('"event":"session_ended"')
+    await expect.poll(() => server.output()).toContain('"event":"logout"')
     const log = server.output()
-    for (const event of ['signed_up', 'login_failed', 'login_succeeded', 'token_refreshed', 'password_changed', 'session_ended']) {
+    for (const event of ['signed_up', 'login_failed', 'login_succeeded', 'token_refreshed', 'password_changed', 'logout']) {
       expect(log).toContain(`"event":"${event}"`)
     }
     for (const secret of [password, newPassword, tokens.access_token, tokens.refresh_token, renewed.access_token, renewed.refresh_token]) {

@@ -58,7 +58,7 @@ const request = fc.record({
   cookie: fc.option(fc.tuple(token, token).map(([access, refresh]) => `passgate_access=${access}; passgate_refresh=${refresh}`), { nil: undefined }),
   origin: fc.option(fc.constantFrom('http://evil.example', 'null', BASE_URL), { nil: undefined }),
   // `?next=` where a path takes one (/api/token/renew): any text, '/日本', '//evil.example', ...
-  next: fc.option(fc.oneof(hostileText, hostileText.map((text) => `/${text}`), fc.constantFrom('/日本', '//evil.example', '/\\evil', '/%0d%0aSet-Cookie:x')), { nil: undefined }),
+  next: fc.option(fc.oneof(hostileText, hostileText.map((text) => `/${text}`), fc.constantFrom('/日本', '//evil.example', '/\\evil', '/%0d%0aSet-Cookie:x', '/.//evil.example', '/%2e%2e//evil.example')), { nil: undefined }),
 })
 
 test('no input makes any endpoint fail with a 5xx, answer without a detail, or write a rejected row', async () => {

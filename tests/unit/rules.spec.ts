@@ -91,6 +91,13 @@ test.describe('the `next` path after login', () => {
     ['/\\evil.example', '/admin'],
     ['https://evil.example', '/admin'],
     ['/\tevil', '/admin'],
+    // Dot segments that normalize into a scheme-relative URL.
+    ['/.//evil.example', '/admin'],
+    ['/..//evil.example', '/admin'],
+    ['/a/..//evil.example', '/admin'],
+    ['/%2e%2e//evil.example', '/admin'],
+    ['/%2e//evil.example', '/admin'],
+    ['/日本?q=é', '/%E6%97%A5%E6%9C%AC?q=%C3%A9'],
     [null, '/admin'],
   ]
   for (const [value, expected] of cases) {

@@ -13,7 +13,7 @@ if (mode === 'hold') {
   console.log('ready')
   waitForever()
 } else if (mode === 'create') {
-  const result = await createUser({ username: first! }, second!)
+  const result = await createUser({ username: first! }, second!, null)
   console.log(result.ok ? 'ready' : 'failed')
   waitForever()
 } else if (mode === 'check') {

@@ -9,9 +9,10 @@ import { endSession } from '@/lib/sessions'
 // half signed in.
 export const POST = route(async (request) => {
   const auth = await requireUser(request)
-  await clearSessionCookies(readClient(request))
+  const client = readClient(request)
+  await clearSessionCookies(client)
   if (auth instanceof Response) return auth
-  await endSession(auth.sessionId, 'logout')
+  await endSession(auth.user.id, auth.sessionId, client)
   return new Response(null, { status: 204 })
 })
 

@@ -1,8 +1,18 @@
-import { signUp } from '@/lib/auth'
+import { listDirectory } from '@/lib/admin'
+import { requireAdmin, signUp } from '@/lib/auth'
 import { readClient } from '@/lib/client'
 import { getEnv } from '@/lib/env'
-import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
-import { SignUpSchema } from '@/lib/validation'
+import { json, otherMethods, parseJson, parseQuery, problem, route, tooManyRequests } from '@/lib/http'
+import { DirectoryQuerySchema, SignUpSchema } from '@/lib/validation'
+
+// The directory, for admins: newest first, `?q=` in usernames and emails, `?cursor=` for more.
+export const GET = route(async (request) => {
+  const admin = await requireAdmin(request)
+  if (admin instanceof Response) return admin
+  const query = parseQuery(request, DirectoryQuerySchema)
+  if (!query.ok) return query.response
+  return json(await listDirectory(query.data.q, query.data.cursor))
+})
 
 // Sign-up. 200 rather than 201: the FastAPI tutorial's clients check for 200.
 export const POST = route(async (request) => {
@@ -15,4 +25,4 @@ export const POST = route(async (request) => {
   return result.reason === 'throttled' ? tooManyRequests(result.retryAfter) : problem(409, 'Username already registered')
 })
 
-export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST')
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST')

@@ -10,9 +10,10 @@ import { SessionIdSchema } from '@/lib/validation'
 export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
   const auth = await requireUser(request)
   if (auth instanceof Response) return auth
+  const client = readClient(request)
   const id = SessionIdSchema.safeParse((await params).id)
-  if (!id.success || !(await endOwnSession(auth.user.id, id.data, 'revoked'))) return problem(404, 'Session not found')
-  if (id.data === auth.sessionId) await clearSessionCookies(readClient(request))
+  if (!id.success || !(await endOwnSession(auth.user.id, id.data, client))) return problem(404, 'Session not found')
+  if (id.data === auth.sessionId) await clearSessionCookies(client)
   return new Response(null, { status: 204 })
 })
 

@@ -1,0 +1,16 @@
+import { endAllSessions } from '@/lib/admin'
+import { requireAdmin } from '@/lib/auth'
+import { readClient } from '@/lib/client'
+import { otherMethods, problem, route } from '@/lib/http'
+import { UserIdSchema } from '@/lib/validation'
+
+// An admin ends every session of a user: each device is signed out on its next request.
+export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
+  const admin = await requireAdmin(request)
+  if (admin instanceof Response) return admin
+  const id = UserIdSchema.safeParse((await params).id)
+  const result = id.success ? await endAllSessions(admin, id.data, readClient(request)) : null
+  return result?.ok ? new Response(null, { status: 204 }) : problem(404, 'User not found')
+})
+
+export const { GET, POST, PUT, PATCH, OPTIONS } = otherMethods('DELETE')

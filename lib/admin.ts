@@ -1,0 +1,110 @@
+import { recordEvent } from './audit'
+import { type Authenticated, LOCKOUT_FAILURES, lockoutKey } from './auth'
+import type { Client } from './client'
+import { getDb } from './db'
+import { clearBuckets, readBuckets } from './rate-limit'
+import { countLiveSessions, endUserSessions } from './sessions'
+import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from './users'
+
+// What admins do to other accounts. Each action is one transaction that spans the owning modules
+// (users, sessions, throttles) and records its audit event with the admin as the actor.
+
+export type DirectoryEntry = DirectoryUser & { live_sessions: number; locked: boolean }
+
+/** The directory page: users with their live sessions and whether the 100-failure lock holds. */
+export async function listDirectory(query: string | undefined, cursor: number | undefined): Promise<{ items: DirectoryEntry[]; next_cursor: string | null }> {
+  const { users, nextCursor } = await listUsers(query, cursor)
+  return { items: await withCounts(users), next_cursor: nextCursor === null ? null : String(nextCursor) }
+}
+
+async function withCounts(users: DirectoryUser[]): Promise<DirectoryEntry[]> {
+  const [live, failures] = await Promise.all([
+    countLiveSessions(users.map((user) => user.id)),
+    readBuckets(users.map((user) => lockoutKey(user.username))),
+  ])
+  return users.map((user) => ({
+    ...user,
+    live_sessions: live.get(user.id) ?? 0,
+    locked: (failures.get(lockoutKey(user.username))?.hits ?? 0) >= LOCKOUT_FAILURES,
+  }))
+}
+
+export type AdminResult<T> = { ok: true; value: T } | { ok: false; status: 404 | 409; detail: string }
+
+const NOT_FOUND = { ok: false, status: 404, detail: 'User not found' } as const
+
+/**
+ * Disables or enables a user, and makes them admin or user. Disabling ends every session of the
+ * user in the same transaction and moves them to a new credentials epoch, so enabling them again
+ * brings nothing back and a login inside bcrypt meanwhile fails. An admin cannot disable or demote
+ * themselves, nor the last enabled admin.
+ */
+export async function updateUser(admin: Authenticated, userId: number, changes: UserChanges, client: Client): Promise<AdminResult<DirectoryEntry>> {
+  if ((changes.disabled === true || changes.role === 'user') && userId === admin.user.id) {
+    return { ok: false, status: 409, detail: 'You cannot disable or demote yourself: ask another admin.' }
+  }
+  const outcome = await applyChanges(admin.user.id, userId, changes, client)
+  if (!outcome.ok) return outcome
+  return { ok: true, value: (await withCounts([outcome.value]))[0]! }
+}
+
+/** `npm run user:promote -- <name> [--demote]`: the same rules, with no admin acting. */
+export async function setRoleFromTerminal(username: string, role: Role): Promise<AdminResult<DirectoryUser>> {
+  const account = await findAccount(username)
+  return account === null ? NOT_FOUND : applyChanges(null, account.user.id, { role }, null)
+}
+
+type UserChanges = { disabled?: boolean; role?: Role }
+
+async function applyChanges(actorId: number | null, userId: number, changes: UserChanges, client: Client | null): Promise<AdminResult<DirectoryUser>> {
+  const db = await getDb()
+  const outcome = await db.transaction(async (tx): Promise<AdminResult<null>> => {
+    const admins = await lockEnabledAdmins(tx)
+    const before = await lockUser(tx, userId)
+    if (before === null) return NOT_FOUND
+    if ((changes.disabled === true || changes.role === 'user') && admins.includes(userId) && admins.length === 1) {
+      return { ok: false, status: 409, detail: 'This is the last enabled admin: make another user admin first.' }
+    }
+    const event = { actorId, targetId: userId, client }
+    if (changes.disabled !== undefined && changes.disabled !== before.disabled) {
+      await setDisabled(tx, userId, changes.disabled)
+      if (changes.disabled) {
+        const ended = await endUserSessions(tx, userId, 'disabled')
+        await recordEvent(tx, { ...event, kind: 'user_disabled', detail: { sessions_ended: ended } })
+      } else {
+        await recordEvent(tx, { ...event, kind: 'user_enabled' })
+      }
+    }
+    if (changes.role !== undefined && changes.role !== before.role) {
+      await setRole(tx, userId, changes.role)
+      await recordEvent(tx, { ...event, kind: 'role_changed', detail: { from: before.role, to: changes.role } })
+    }
+    return { ok: true, value: null }
+  })
+  if (!outcome.ok) return outcome
+  const user = await getUser(userId)
+  return user === null ? NOT_FOUND : { ok: true, value: user }
+}
+
+/** Ends every session of a user (and a login in flight: a new credentials epoch). */
+export async function endAllSessions(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<number>> {
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    if (!(await bumpCredentialsEpoch(tx, userId))) return NOT_FOUND
+    const ended = await endUserSessions(tx, userId, 'ended_by_admin')
+    await recordEvent(tx, { kind: 'sessions_ended', actorId: admin.user.id, targetId: userId, client, detail: { sessions_ended: ended } })
+    return { ok: true, value: ended }
+  })
+}
+
+/** Lifts the 100-failure lock-out of a user's name, so that new browsers and scripts may try again. */
+export async function clearLockout(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<boolean>> {
+  const user = await getUser(userId)
+  if (user === null) return NOT_FOUND
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    const cleared = await clearBuckets([lockoutKey(user.username)], tx)
+    await recordEvent(tx, { kind: 'lockout_cleared', actorId: admin.user.id, targetId: userId, client, detail: { was_counting: cleared } })
+    return { ok: true, value: cleared }
+  })
+}

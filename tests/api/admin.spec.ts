@@ -1,0 +1,316 @@
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { expect, test } from '@playwright/test'
+import postgres from 'postgres'
+import { PASSWORD, api, bearer, logIn, newAdmin, newSession, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { startServer, waitForHealth } from '../servers'
+
+// The operator's console over the API: roles, the directory, admin actions, and the audit log.
+
+const onPostgres = Boolean(process.env.DATABASE_URL)
+
+type Entry = { id: number; username: string; email: string | null; role: string; disabled: boolean; last_login_at: string | null; live_sessions: number; locked: boolean }
+type AuditItem = { id: number; at: string; kind: string; actor_id: number | null; actor: string | null; target_id: number | null; target: string | null; ip: string | null; user_agent: string | null; detail: Record<string, unknown> }
+
+const get = (pathname: string, token: string) => api(pathname, { headers: bearer(token) })
+const del = (pathname: string, token: string) => api(pathname, { method: 'DELETE', headers: bearer(token) })
+
+async function directory(token: string, query = ''): Promise<{ items: Entry[]; next_cursor: string | null }> {
+  const response = await get(`/api/users${query}`, token)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response.json()
+}
+
+async function audit(token: string, query: string): Promise<{ items: AuditItem[]; next_cursor: string | null }> {
+  const response = await get(`/api/audit${query}`, token)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response.json()
+}
+
+test('every admin endpoint answers 401 signed out and 403 to a plain user', async () => {
+  const { token } = await newSession()
+  const { id } = await signUp()
+  for (const [method, pathname] of [
+    ['GET', '/api/users'],
+    ['PATCH', `/api/users/${id}`],
+    ['DELETE', `/api/users/${id}/sessions`],
+    ['DELETE', `/api/users/${id}/lockout`],
+    ['GET', '/api/audit'],
+  ] as const) {
+    const body = method === 'PATCH' ? JSON.stringify({ disabled: true }) : undefined
+    const headers = { 'content-type': 'application/json' }
+    expect((await api(pathname, { method, headers, body })).status, `${method} ${pathname} signed out`).toBe(401)
+    const plain = await api(pathname, { method, headers: { ...headers, ...bearer(token) }, body })
+    expect(plain.status, `${method} ${pathname} as a plain user`).toBe(403)
+    expect(await plain.json()).toEqual({ detail: 'Admins only' })
+  }
+  expect((await get('/api/users/me', token)).status).toBe(200) // and nothing happened to anyone
+})
+
+test('sign-up always makes a plain user, whatever the body says', async () => {
+  const username = uniqueName()
+  const response = await postJson('/api/users', { username, password: PASSWORD, role: 'admin' })
+  expect(response.status).toBe(200)
+  expect((await response.json()).role).toBe('user')
+})
+
+test.describe('the directory', () => {
+  test('searches usernames and emails in any letter case, newest first, with last login and live sessions', async () => {
+    const admin = await newAdmin()
+    const tag = uniqueName('dir')
+    const older = await signUp({ username: `${tag}_a`, email: `${tag}.Older@Example.com` })
+    const newer = await signUp({ username: `${tag}_B` })
+    await logIn(newer.username)
+    await logIn(newer.username)
+    const found = await directory(admin.token, `?q=${tag.toUpperCase()}`)
+    expect(found.items.map((user) => user.username)).toEqual([newer.username, older.username])
+    const [first, second] = found.items
+    expect(first).toMatchObject({ live_sessions: 2, locked: false, role: 'user', disabled: false })
+    expect(Date.parse(first!.last_login_at!)).toBeGreaterThan(Date.now() - 60_000)
+    expect(second).toMatchObject({ live_sessions: 0, last_login_at: null })
+    expect((await directory(admin.token, `?q=${encodeURIComponent(`${tag}.older@EXAMPLE`)}`)).items.map((user) => user.id)).toEqual([older.id])
+    // LIKE's own characters are taken literally.
+    expect((await directory(admin.token, `?q=${encodeURIComponent(`${tag}%`)}`)).items).toEqual([])
+  })
+
+  test('pages by cursor without gaps or repeats', async () => {
+    test.setTimeout(60_000)
+    const admin = await newAdmin()
+    const tag = uniqueName('page')
+    const made = await Promise.all(Array.from({ length: 53 }, (_, i) => signUp({ username: `${tag}_${i}` })))
+    const first = await directory(admin.token, `?q=${tag}`)
+    expect(first.items).toHaveLength(50)
+    expect(first.next_cursor).not.toBeNull()
+    const second = await directory(admin.token, `?q=${tag}&cursor=${first.next_cursor}`)
+    expect(second.next_cursor).toBeNull()
+    const ids = [...first.items, ...second.items].map((user) => user.id)
+    expect(ids).toEqual(made.map((user) => user.id).sort((a, b) => b - a))
+    const bad = await get('/api/users?cursor=abc', admin.token)
+    expect(bad.status).toBe(422)
+    expect((await bad.json()).detail[0].loc).toEqual(['query', 'cursor'])
+  })
+})
+
+test.describe('admin actions', () => {
+  test('disabling ends every session for good: enabling again brings none back', async () => {
+    const admin = await newAdmin()
+    const user = await signUp()
+    const login = await (await requestToken(user.username, PASSWORD)).json()
+    const disable = await patchJson(`/api/users/${user.id}`, { disabled: true }, bearer(admin.token))
+    expect(disable.status).toBe(200)
+    expect(await disable.json()).toMatchObject({ id: user.id, disabled: true, live_sessions: 0 })
+    expect((await get('/api/users/me', login.access_token)).status).toBe(401)
+    expect(await (await requestToken(user.username, PASSWORD)).json()).toEqual({ error: 'invalid_grant', detail: 'Inactive user' })
+    expect((await patchJson(`/api/users/${user.id}`, { disabled: false }, bearer(admin.token))).status).toBe(200)
+    expect((await get('/api/users/me', login.access_token)).status).toBe(401)
+    const refreshed = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: login.refresh_token }) })
+    expect(refreshed.status).toBe(400)
+    expect((await requestToken(user.username, PASSWORD)).status).toBe(200) // signs in afresh
+  })
+
+  test('disabling during a login storm leaves no live session', async () => {
+    const admin = await newAdmin()
+    const user = await signUp()
+    let disabledAt = Infinity
+    const tokens: string[] = []
+    const storm = async () => {
+      for (;;) {
+        const response = await requestToken(user.username, PASSWORD)
+        if (response.status === 200) tokens.push(((await response.json()) as { access_token: string }).access_token)
+        else await response.body?.cancel()
+        if (Date.now() > disabledAt) return
+      }
+    }
+    const loops = Array.from({ length: 4 }, storm)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect((await patchJson(`/api/users/${user.id}`, { disabled: true }, bearer(admin.token))).status).toBe(200)
+    disabledAt = Date.now()
+    await Promise.all(loops)
+    expect(tokens.length).toBeGreaterThan(0)
+    expect((await patchJson(`/api/users/${user.id}`, { disabled: false }, bearer(admin.token))).status).toBe(200)
+    for (const token of tokens) expect((await get('/api/users/me', token)).status).toBe(401)
+    const [entry] = (await directory(admin.token, `?q=${user.username}`)).items
+    expect(entry!.live_sessions).toBe(0)
+  })
+
+  test('roles: make admin, make user; an admin cannot disable or demote themselves', async () => {
+    const admin = await newAdmin()
+    const user = await signUp()
+    const userToken = await logIn(user.username)
+    expect((await get('/api/users', userToken)).status).toBe(403)
+    expect(await (await patchJson(`/api/users/${user.id}`, { role: 'admin' }, bearer(admin.token))).json()).toMatchObject({ role: 'admin' })
+    expect((await get('/api/users', userToken)).status).toBe(200) // the next request already knows
+    expect((await patchJson(`/api/users/${user.id}`, { role: 'user' }, bearer(admin.token))).status).toBe(200)
+    expect((await get('/api/users', userToken)).status).toBe(403)
+    for (const change of [{ disabled: true }, { role: 'user' }]) {
+      const self = await patchJson(`/api/users/${admin.id}`, change, bearer(admin.token))
+      expect(self.status).toBe(409)
+      expect(await self.json()).toEqual({ detail: 'You cannot disable or demote yourself: ask another admin.' })
+    }
+    expect((await patchJson(`/api/users/${user.id}`, { role: 'owner' }, bearer(admin.token))).status).toBe(422)
+    expect((await patchJson(`/api/users/${user.id}`, { username: 'x' }, bearer(admin.token))).status).toBe(422)
+    expect((await patchJson(`/api/users/${user.id}`, {}, bearer(admin.token))).status).toBe(422)
+    expect((await patchJson('/api/users/2147483647', { disabled: true }, bearer(admin.token))).status).toBe(404)
+    expect((await patchJson('/api/users/abc', { disabled: true }, bearer(admin.token))).status).toBe(404)
+  })
+
+  test('ending all of a user\'s sessions signs out every device', async () => {
+    const admin = await newAdmin()
+    const user = await signUp()
+    const [one, two] = [await logIn(user.username), await logIn(user.username)]
+    expect((await del(`/api/users/${user.id}/sessions`, admin.token)).status).toBe(204)
+    for (const token of [one, two]) expect((await get('/api/users/me', token)).status).toBe(401)
+    expect((await del('/api/users/2147483647/sessions', admin.token)).status).toBe(404)
+  })
+
+  test('an admin lifts the 100-failure lock-out', async () => {
+    test.skip(!onPostgres, 'writes the failure count through a second connection')
+    const admin = await newAdmin()
+    const user = await signUp()
+    const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    try {
+      await sql`insert into throttles (key, hits, reset_at) values (${`login:failures:${user.username.toLowerCase()}`}, 100, now() + interval '30 days')`
+    } finally {
+      await sql.end()
+    }
+    expect((await requestToken(user.username, PASSWORD)).status).toBe(400)
+    expect((await directory(admin.token, `?q=${user.username}`)).items[0]!.locked).toBe(true)
+    expect((await del(`/api/users/${user.id}/lockout`, admin.token)).status).toBe(204)
+    expect((await directory(admin.token, `?q=${user.username}`)).items[0]!.locked).toBe(false)
+    expect((await requestToken(user.username, PASSWORD)).status).toBe(200)
+  })
+})
+
+test.describe('the audit log', () => {
+  test('records each security event with who, whom and from where, and never the password', async () => {
+    const admin = await newAdmin()
+    const password = 'an audited passphrase 4417'
+    const username = uniqueName('audited')
+    expect((await postJson('/api/users', { username, password }, { 'user-agent': 'audit-test/1.0' })).status).toBe(200)
+    expect((await postJson('/api/users', { username, password })).status).toBe(409) // no second sign-up row
+    expect((await requestToken(username, `${password}-wrong`)).status).toBe(401)
+    const nobody = uniqueName('nobody')
+    expect((await requestToken(nobody, password)).status).toBe(401)
+    const tokens = await (await requestToken(username, password)).json()
+    const renewed = await (await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })).json()
+    const other = await (await requestToken(username, password)).json()
+    expect((await api(`/api/sessions/${JSON.parse(atob(other.access_token.split('.')[1])).sid}`, { method: 'DELETE', headers: bearer(renewed.access_token) })).status).toBe(204)
+    const newPassword = 'another audited passphrase 9'
+    expect((await postJson('/api/users/me/password', { current_password: password, new_password: newPassword }, bearer(renewed.access_token))).status).toBe(204)
+    expect((await api('/api/logout', { method: 'POST', headers: bearer(renewed.access_token) })).status).toBe(204)
+    const [user] = (await directory(admin.token, `?q=${username}`)).items
+    expect((await patchJson(`/api/users/${user!.id}`, { disabled: true }, bearer(admin.token))).status).toBe(200)
+
+    const { items } = await audit(admin.token, `?user_id=${user!.id}`)
+    expect(items.map((item) => item.kind).reverse()).toEqual([
+      'signed_up',
+      'login_failed',
+      'login_succeeded',
+      'token_refreshed',
+      'login_succeeded',
+      'session_ended',
+      'password_changed',
+      'logout',
+      'user_disabled',
+    ])
+    const byKind = (kind: string) => items.find((item) => item.kind === kind)!
+    expect(byKind('signed_up')).toMatchObject({ actor: username, target: username, ip: '127.0.0.1', user_agent: 'audit-test/1.0' })
+    expect(byKind('login_failed').detail).toMatchObject({ username, reason: 'invalid_credentials' })
+    expect(byKind('password_changed').detail).toEqual({ sessions_ended: 0 })
+    expect(byKind('user_disabled')).toMatchObject({ actor_id: admin.id, actor: admin.username, target: username })
+    // A failed login for a name nobody has is recorded with the name tried.
+    const failures = await audit(admin.token, '?kind=login_failed')
+    expect(failures.items.some((item) => item.target_id === null && item.detail.username === nobody)).toBe(true)
+    expect(JSON.stringify([items, failures])).not.toContain('passphrase')
+  })
+
+  test('filters by kind and pages by cursor; a bad filter is 422', async () => {
+    const admin = await newAdmin()
+    const first = await audit(admin.token, '?kind=signed_up')
+    expect(first.items.length).toBeGreaterThan(0)
+    expect(first.items.every((item) => item.kind === 'signed_up')).toBe(true)
+    if (first.next_cursor !== null) {
+      const next = await audit(admin.token, `?kind=signed_up&cursor=${first.next_cursor}`)
+      expect(next.items[0]!.id).toBeLessThan(first.items.at(-1)!.id)
+    }
+    const bad = await get('/api/audit?kind=everything', admin.token)
+    expect(bad.status).toBe(422)
+    expect((await bad.json()).detail[0].loc).toEqual(['query', 'kind'])
+  })
+
+  test('rows older than AUDIT_RETENTION_DAYS are deleted as logins come', async () => {
+    test.skip(!onPostgres, 'writes an old row through a second connection')
+    const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    try {
+      const [old] = await sql`insert into audit_events (at, kind) values (now() - interval '366 days', 'login_failed') returning id`
+      await logIn((await signUp()).username)
+      expect(await sql`select 1 from audit_events where id = ${old!.id}`).toHaveLength(0)
+    } finally {
+      await sql.end()
+    }
+  })
+})
+
+test('on a fresh database: the first admin from the terminal, user:promote, and the last-admin rule', async () => {
+  test.setTimeout(120_000)
+  const run = promisify(execFile)
+  const name = `passgate_admin_${Date.now()}`
+  const env: Record<string, string> = {}
+  let sql: postgres.Sql | null = null
+  if (onPostgres) {
+    const url = new URL(process.env.DATABASE_URL!)
+    sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+    await sql.unsafe(`create database ${name}`)
+    url.pathname = `/${name}`
+    env.DATABASE_URL = url.toString()
+    await run(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], { env: { ...process.env, ...env } })
+  } else {
+    env.DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-admin-'))
+  }
+  const cli = (script: string, ...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { env: { ...process.env, ...env, PASSWORD } }).then(
+      (done) => ({ code: 0, output: done.stdout + done.stderr }),
+      (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, output: failed.stdout + failed.stderr }),
+    )
+  try {
+    expect((await cli('user-create', 'first_admin', '--admin')).code).toBe(0)
+    expect((await cli('user-create', 'second_user')).code).toBe(0)
+    const demoteLast = await cli('user-promote', 'first_admin', '--demote')
+    expect(demoteLast.code).toBe(1)
+    expect(demoteLast.output).toContain('This is the last enabled admin: make another user admin first.')
+    expect(await cli('user-promote', 'second_user')).toMatchObject({ code: 0, output: expect.stringContaining('"second_user" is now an admin.') })
+    expect((await cli('user-promote', 'nobody_here')).code).toBe(1)
+
+    const server = startServer(3171, env)
+    try {
+      await waitForHealth(server)
+      const token = async (username: string) => ((await (await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })).json()) as { access_token: string }).access_token
+      const first = await token('first_admin')
+      const second = await token('second_user')
+      const users = ((await (await fetch(`${server.url}/api/users`, { headers: bearer(first) })).json()) as { items: Entry[] }).items
+      const id = (username: string) => users.find((user) => user.username === username)!.id
+      // Two admins: one may demote the other, and then the one left is the last.
+      expect((await patchJson(`/api/users/${id('second_user')}`, { role: 'user' }, bearer(first), server.url)).status).toBe(200)
+      expect((await patchJson(`/api/users/${id('first_admin')}`, { disabled: true }, bearer(second), server.url)).status).toBe(403)
+      const promoted = await cli('user-promote', 'second_user')
+      if (!onPostgres) expect(promoted.code).toBe(1) // the embedded store has one owner: the server
+      else {
+        expect(promoted.code).toBe(0)
+        const last = await patchJson(`/api/users/${id('first_admin')}`, { disabled: true }, bearer(second), server.url)
+        expect(last.status).toBe(200) // two enabled admins: allowed
+        const again = await patchJson(`/api/users/${id('second_user')}`, { role: 'user' }, bearer(second), server.url)
+        expect(again.status).toBe(409)
+      }
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    if (sql !== null) {
+      await sql.unsafe(`drop database if exists ${name} with (force)`)
+      await sql.end()
+    }
+  }
+})
