@@ -59,7 +59,7 @@ const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
  * - The session is written only if the password checked is still the account's (the credentials
  *   epoch, docs/decisions/007-credentials-epoch.md): a login inside bcrypt while the password
  *   changes fails.
- * A success gives back its attempt and clears the username's (or device's) count and the run of
+ * A success gives back its attempt (a known device's bucket is cleared) and ends the run of
  * failures.
  */
 export async function logIn(username: string, password: string, client: Client): Promise<LogInResult> {
@@ -112,9 +112,12 @@ export async function logIn(username: string, password: string, client: Client):
     await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: 'credentials_changed', username: typed } })
     return { ok: false, reason: 'invalid_credentials' }
   }
+  // A known browser's own bucket starts afresh; the username's, shared with whoever is guessing,
+  // only gets this attempt back: a success elsewhere (the user's script) must not hand an
+  // attacker five new guesses.
   await Promise.all([
-    clearBuckets([guesses.key, failuresKey]),
-    refundAttempt(perAddress.map((bucket) => bucket.key)),
+    clearBuckets(knownDevice ? [guesses.key, failuresKey] : [failuresKey]),
+    refundAttempt([...(knownDevice ? [] : [guesses.key]), ...perAddress.map((bucket) => bucket.key)]),
     takeAttempt([successes]),
   ])
   await setDeviceCookie(client, signDeviceCookie(checked.user.id, account!.credentialsEpoch))

@@ -66,11 +66,20 @@ test.describe('failed logins per username', () => {
     expect((await requestToken(lookalike, PASSWORD)).status).toBe(401)
   })
 
-  test('a successful login resets the count', async () => {
+  test('a success gives back only its own attempt to the username, so the user\'s scripts do not refill an attacker\'s guesses; a known browser starts afresh', async () => {
     const { username } = await signUp()
-    for (let attempt = 0; attempt < 4; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
-    expect((await requestToken(username, PASSWORD)).status).toBe(200)
-    for (let attempt = 0; attempt < 4; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
+    const guess = (cookie?: string) => api('/api/token', { method: 'POST', headers: cookie === undefined ? {} : { cookie }, body: new URLSearchParams({ username, password: 'wrong password' }) })
+    for (let attempt = 0; attempt < 4; attempt++) expect((await guess()).status).toBe(401)
+    const success = await requestToken(username, PASSWORD) // the user's script, between the guesses
+    expect(success.status).toBe(200)
+    expect((await guess()).status).toBe(401) // the fifth guess
+    expect((await guess()).status).toBe(429) // and no more
+    const device = success.headers.getSetCookie().find((cookie) => cookie.startsWith('passgate_device='))!.split(';')[0]!
+    for (let attempt = 0; attempt < 4; attempt++) expect((await guess(device)).status).toBe(401)
+    const known = await api('/api/token', { method: 'POST', headers: { cookie: device }, body: new URLSearchParams({ username, password: PASSWORD }) })
+    expect(known.status).toBe(200)
+    const renewed = known.headers.getSetCookie().find((cookie) => cookie.startsWith('passgate_device='))!.split(';')[0]!
+    for (let attempt = 0; attempt < 4; attempt++) expect((await guess(renewed)).status).toBe(401)
   })
 
   test('wrong current passwords on a password change are throttled too', async () => {
