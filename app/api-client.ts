@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react'
 export type ApiError = { status: number; message: string; fields: Record<string, string> }
 
 /** Turns an error response ({"detail": "..."} or FastAPI's 422 list) into text for the form. */
-async function readApiError(response: Response): Promise<ApiError> {
+export async function readApiError(response: Response): Promise<ApiError> {
   const body = (await response.json().catch(() => null)) as { detail?: unknown } | null
   const detail = body?.detail
   const fields: Record<string, string> = {}

@@ -1,13 +1,7 @@
 'use client'
 
-import { type ReactNode, useSyncExternalStore } from 'react'
-
-const subscribe = () => () => {}
-
-/** False in the server's HTML and until React has hydrated; true once handlers are attached. */
-function useHydrated(): boolean {
-  return useSyncExternalStore(subscribe, () => true, () => false)
-}
+import type { ReactNode } from 'react'
+import { useHydrated } from './use-hydrated'
 
 type ButtonProps = { pending: boolean; children: ReactNode; className: string } & (
   | { type: 'submit'; onClick?: never }
@@ -25,13 +19,13 @@ function Button({ pending, children, className, type, onClick }: ButtonProps) {
   )
 }
 
-export function SubmitButton({ pending, children }: { pending: boolean; children: ReactNode }) {
+const PRIMARY =
+  'justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 focus:outline-none disabled:cursor-wait disabled:opacity-60'
+
+/** The form's main button: the full width of the form, or `inline` beside a field (a search box). */
+export function SubmitButton({ pending, inline = false, children }: { pending: boolean; inline?: boolean; children: ReactNode }) {
   return (
-    <Button
-      type="submit"
-      pending={pending}
-      className="flex w-full justify-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 focus:outline-none disabled:cursor-wait disabled:opacity-60"
-    >
+    <Button type="submit" pending={pending} className={`${inline ? 'inline-flex shrink-0' : 'flex w-full'} ${PRIMARY}`}>
       {children}
     </Button>
   )
@@ -43,8 +37,31 @@ export function SecondaryButton({ pending, onClick, children }: { pending: boole
       type="button"
       pending={pending}
       onClick={onClick}
-      className="rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-gray-100 disabled:opacity-60"
+      className="rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-gray-100 focus:ring-2 focus:ring-indigo-500 focus:outline-none disabled:opacity-60"
     >
+      {children}
+    </Button>
+  )
+}
+
+/** Confirms an action that takes something away from someone (disable, sign out everywhere). */
+export function DangerButton({ pending, onClick, children }: { pending: boolean; onClick: () => void; children: ReactNode }) {
+  return (
+    <Button
+      type="button"
+      pending={pending}
+      onClick={onClick}
+      className="rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800 focus:ring-2 focus:ring-red-600 focus:ring-offset-2 focus:outline-none disabled:cursor-wait disabled:opacity-60"
+    >
+      {children}
+    </Button>
+  )
+}
+
+/** Confirms an action that gives something (enable, make admin, unlock). */
+export function ConfirmButton({ pending, onClick, children }: { pending: boolean; onClick: () => void; children: ReactNode }) {
+  return (
+    <Button type="button" pending={pending} onClick={onClick} className={`inline-flex ${PRIMARY}`}>
       {children}
     </Button>
   )

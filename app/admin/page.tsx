@@ -1,58 +1,119 @@
 import { redirect } from 'next/navigation'
+import { LocalTime } from '@/app/local-time'
+import { listDirectory } from '@/lib/admin'
+import { listEvents, listOwnEvents } from '@/lib/audit'
 import { getPageSession } from '@/lib/auth'
-import { listSessions } from '@/lib/sessions'
 import { loginPath } from '@/lib/next-path'
+import { listSessions } from '@/lib/sessions'
+import { getUser } from '@/lib/users'
 import { PASSWORD_HINT } from '@/lib/validation'
+import { adminHref } from './admin-params'
+import { AuditLog } from './audit-log'
 import { PasswordForm } from './password-form'
 import { ProfileForm } from './profile-form'
+import { readAdminParams } from './read-admin-params'
+import { Section } from './section'
+import { SecurityActivity } from './security-activity'
 import { SessionsTable } from './sessions-table'
 import { SignOutButton } from './sign-out-button'
+import { UserDirectory } from './user-directory'
 
 export const metadata = { title: 'Your account · passgate' }
 
-function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
-  return (
-    <section className="rounded-lg bg-white p-6 shadow" aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`} className="mb-4 text-lg font-semibold">
-        {title}
-      </h2>
-      {children}
-    </section>
-  )
-}
+type SearchParams = Promise<Record<string, string | string[] | undefined>>
 
 // proxy.ts already turned away visitors without a valid cookie; this check also sees ended
-// sessions and disabled users, which only the database knows.
-export default async function AdminPage() {
+// sessions and disabled users, which only the database knows. A plain user gets their own account
+// only: the directory and the audit log are neither rendered nor sent.
+export default async function AdminPage({ searchParams }: { searchParams: SearchParams }) {
   const session = await getPageSession()
   if (session === null) redirect(loginPath('/admin'))
   const { user, sessionId } = session
-  const sessions = await listSessions(user.id, sessionId)
+  const isAdmin = user.role === 'admin'
+  const [sessions, events] = await Promise.all([listSessions(user.id, sessionId), listOwnEvents(user.id)])
   return (
-    <main className="mx-auto max-w-3xl space-y-6 px-4 py-12">
-      <header className="flex items-center justify-between">
-        <h1 className="text-2xl font-bold tracking-tight">
+    <main className={`mx-auto space-y-6 px-4 py-8 sm:py-12 ${isAdmin ? 'max-w-6xl' : 'max-w-3xl'}`}>
+      <header className="flex flex-wrap items-center justify-between gap-4">
+        <h1 className="min-w-0 text-2xl font-bold tracking-tight wrap-anywhere">
           Signed in as <span data-testid="signed-in-as">{user.username}</span>
         </h1>
         <SignOutButton />
       </header>
-      <Section id="account" title="Your account">
-        <dl className="mb-6 grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
-          <dt className="font-medium text-gray-600">Username</dt>
-          <dd>{user.username}</dd>
-          <dt className="font-medium text-gray-600">Role</dt>
-          <dd>{user.role}</dd>
-          <dt className="font-medium text-gray-600">Member since</dt>
-          <dd>{new Date(user.created_at).toUTCString()}</dd>
-        </dl>
-        <ProfileForm email={user.email} fullName={user.full_name} />
-      </Section>
-      <Section id="password" title="Change password">
-        <PasswordForm passwordHint={PASSWORD_HINT} />
-      </Section>
+      {isAdmin ? <AdminNav /> : null}
+      <div className={isAdmin ? 'grid gap-6 lg:grid-cols-2' : 'space-y-6'}>
+        <Section id="account" title="Your account">
+          <dl className="mb-6 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
+            <dt className="font-medium text-gray-600">Username</dt>
+            <dd className="wrap-anywhere">{user.username}</dd>
+            <dt className="font-medium text-gray-600">Role</dt>
+            <dd>{isAdmin ? 'Admin' : 'User'}</dd>
+            <dt className="font-medium text-gray-600">Member since</dt>
+            <dd>
+              <LocalTime iso={user.created_at} />
+            </dd>
+          </dl>
+          <ProfileForm email={user.email} fullName={user.full_name} />
+        </Section>
+        <Section id="password" title="Change password">
+          <PasswordForm passwordHint={PASSWORD_HINT} />
+        </Section>
+      </div>
       <Section id="sessions" title="Where you are signed in">
         <SessionsTable sessions={sessions} />
       </Section>
+      <Section id="activity" title="Recent security activity" description="Sign-ins, wrong passwords and changes to your account. Something you do not recognize? Change your password.">
+        <SecurityActivity events={events} />
+      </Section>
+      {isAdmin ? <AdminSections currentUserId={user.id} searchParams={await searchParams} /> : null}
     </main>
+  )
+}
+
+function AdminNav() {
+  const links = [
+    ['#account', 'Your account'],
+    ['#sessions', 'Sessions'],
+    ['#activity', 'Your activity'],
+    ['#users', 'Users'],
+    ['#audit', 'Audit log'],
+  ]
+  return (
+    <nav aria-label="On this page">
+      <ul className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+        {links.map(([href, label]) => (
+          <li key={href}>
+            <a href={href} className="font-medium text-indigo-700 underline hover:text-indigo-900">
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  )
+}
+
+async function AdminSections({ currentUserId, searchParams }: { currentUserId: number; searchParams: Record<string, string | string[] | undefined> }) {
+  const { params, searchError, filterError } = readAdminParams(searchParams)
+  const [directory, audit, filteredUser] = await Promise.all([
+    listDirectory(params.q, undefined),
+    listEvents({ kind: params.kind, userId: params.user }),
+    params.user === undefined ? null : getUser(params.user),
+  ])
+  return (
+    <>
+      <Section id="users" title="Users" description="Search by part of a username or email address, in any letter case.">
+        <UserDirectory first={directory} params={params} searchError={searchError} currentUserId={currentUserId} />
+      </Section>
+      <Section id="audit" title="Audit log" description="Who did what to which account, from where; newest first.">
+        {/* A new filter, or a new event after an action, starts the log over from its first page. */}
+        <AuditLog
+          key={`${adminHref(params)}|${audit.items[0]?.id ?? 0}`}
+          first={audit}
+          params={params}
+          username={filteredUser?.username ?? null}
+          filterError={filterError}
+        />
+      </Section>
+    </>
   )
 }

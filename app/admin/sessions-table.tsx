@@ -3,10 +3,11 @@
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { SecondaryButton } from '@/app/buttons'
+import { deviceName } from '@/app/device-name'
+import { LocalTime } from '@/app/local-time'
+import { Cell, Row, Table } from '@/app/responsive-table'
 import { FormError } from '@/app/ui'
 import type { SessionInfo } from '@/lib/sessions'
-
-const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC'
 
 export function SessionsTable({ sessions }: { sessions: SessionInfo[] }) {
   const router = useRouter()
@@ -25,40 +26,37 @@ export function SessionsTable({ sessions }: { sessions: SessionInfo[] }) {
   return (
     <div className="space-y-3">
       <FormError message={error} />
-      <table className="w-full text-left text-sm">
-        <thead className="text-gray-600">
-          <tr>
-            <th className="py-1 pr-3 font-medium">Device</th>
-            <th className="py-1 pr-3 font-medium">IP</th>
-            <th className="py-1 pr-3 font-medium">Signed in</th>
-            <th className="py-1 pr-3 font-medium">Last used</th>
-            <th className="py-1 font-medium">
-              <span className="sr-only">Action</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((session) => (
-            <tr key={session.id} className="border-t border-gray-100" data-testid="session-row">
-              <td className="max-w-56 truncate py-2 pr-3" title={session.user_agent ?? undefined}>
-                {session.user_agent ?? 'Unknown device'}
-              </td>
-              <td className="py-2 pr-3">{session.ip ?? '—'}</td>
-              <td className="py-2 pr-3">{when(session.created_at)}</td>
-              <td className="py-2 pr-3">{when(session.last_used_at)}</td>
-              <td className="py-2 text-right">
+      <Table label="Your sessions" columns={['Device', 'Address', 'Signed in', 'Last used', '']}>
+        {sessions.map((session) => {
+          const device = deviceName(session.user_agent)
+          return (
+            <Row key={session.id} testId="session-row">
+              {/* The raw header stays at hand in the title, for the rare person who wants it. */}
+              <Cell label="Device">
+                <span className="font-medium" title={session.user_agent ?? undefined}>
+                  {device}
+                </span>
+              </Cell>
+              <Cell label="Address">{session.ip ?? 'Unknown'}</Cell>
+              <Cell label="Signed in">
+                <LocalTime iso={session.created_at} />
+              </Cell>
+              <Cell label="Last used">
+                <LocalTime iso={session.last_used_at} style="relative" />
+              </Cell>
+              <Cell className="@2xl:text-right">
                 {session.current ? (
-                  <span className="text-xs font-medium text-green-700">This device</span>
+                  <span className="text-xs font-medium text-green-800">This device</span>
                 ) : (
                   <SecondaryButton pending={ending === session.id} onClick={() => end(session.id)}>
-                    End
+                    End<span className="sr-only"> the session on {device}</span>
                   </SecondaryButton>
                 )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </Cell>
+            </Row>
+          )
+        })}
+      </Table>
     </div>
   )
 }

@@ -1,6 +1,7 @@
 import { expect, type Page, test } from '@playwright/test'
 import { SignJWT, decodeJwt } from 'jose'
 import { BASE_URL, PASSWORD, TEST_SECRET, api, bearer, signUp } from '../helpers'
+import { CHROME_ON_LINUX } from './browser'
 
 // The account page: change the password, end another session, stay signed in past the access
 // token's expiry.
@@ -72,4 +73,26 @@ test('a browser whose access cookie has expired still lands on /admin', async ({
   await page.goto('/admin')
   await expect(page).toHaveURL(`${BASE_URL}/admin`)
   await expect(page.getByTestId('signed-in-as')).toHaveText(username)
+})
+
+test('the sessions table names the device and shows times in the viewer’s own time zone', async ({ browser }) => {
+  const { username } = await signUp()
+  // Kiritimati is UTC+14: a time shown in UTC would be off by more than half a day.
+  const timeZone = 'Pacific/Kiritimati'
+  const context = await browser.newContext({ userAgent: CHROME_ON_LINUX, timezoneId: timeZone, locale: 'en-GB' })
+  const page = await context.newPage()
+  await signIn(page, username)
+  const row = page.getByTestId('session-row')
+  await expect(row).toHaveCount(1)
+  await expect(row.getByRole('cell').first(), 'the device should be named, not shown as a raw User-Agent header').toHaveText('Chrome on Linux', { useInnerText: true })
+  await expect(row).not.toContainText('Mozilla/5.0')
+  const signedIn = row.getByRole('cell').nth(2).locator('time')
+  const iso = (await signedIn.getAttribute('datetime'))!
+  const local = new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone })
+  await expect(signedIn, `the sign-in time should read in ${timeZone}`).toHaveText(local)
+  await expect(row.getByRole('cell').nth(3)).toHaveText('just now', { useInnerText: true })
+  // The same device in the activity list.
+  await expect(page.getByTestId('activity-item').first()).toContainText('Signed in')
+  await expect(page.getByTestId('activity-item').first()).toContainText('Chrome on Linux')
+  await context.close()
 })

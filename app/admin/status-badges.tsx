@@ -1,0 +1,14 @@
+/** A user's state at a glance: active, or disabled and/or locked to new devices. */
+export function StatusBadges({ disabled, locked }: { disabled: boolean; locked: boolean }) {
+  if (!disabled && !locked) return <Badge className="bg-green-50 text-green-800">Active</Badge>
+  return (
+    <span className="inline-flex flex-wrap justify-end gap-1">
+      {disabled ? <Badge className="bg-gray-200 text-gray-800">Disabled</Badge> : null}
+      {locked ? <Badge className="bg-amber-50 text-amber-900">Locked</Badge> : null}
+    </span>
+  )
+}
+
+function Badge({ className, children }: { className: string; children: string }) {
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${className}`}>{children}</span>
+}

@@ -1,0 +1,113 @@
+import { sendJson } from '@/app/api-client'
+import type { DirectoryEntry } from '@/lib/admin'
+
+// What an admin can do to a user from the directory: the button, the question the confirmation
+// asks (naming the user and what will happen), the request, and the row afterwards.
+
+export type UserAction = 'disable' | 'enable' | 'make_admin' | 'make_user' | 'end_sessions' | 'unlock'
+
+type ActionText = {
+  /** The button in the row; the user's name follows it for screen readers. */
+  button: string
+  question: (name: string) => string
+  consequence: (user: DirectoryEntry) => string
+  confirm: (name: string) => string
+  done: (name: string) => string
+  /** Takes something away from the user: the confirmation is red. */
+  harmful: boolean
+}
+
+export const ACTIONS: Record<UserAction, ActionText> = {
+  disable: {
+    button: 'Disable',
+    question: (name) => `Disable ${name}?`,
+    consequence: (user) =>
+      `${user.username} is signed out on every device at once${sessionCount(user)} and cannot sign in until an admin enables the account again.`,
+    confirm: (name) => `Disable ${name}`,
+    done: (name) => `${name} is disabled and signed out everywhere.`,
+    harmful: true,
+  },
+  enable: {
+    button: 'Enable',
+    question: (name) => `Enable ${name}?`,
+    consequence: (user) => `${user.username} can sign in again with their password. The sessions that ended when the account was disabled stay ended.`,
+    confirm: (name) => `Enable ${name}`,
+    done: (name) => `${name} is enabled and can sign in again.`,
+    harmful: false,
+  },
+  make_admin: {
+    button: 'Make admin',
+    question: (name) => `Make ${name} an admin?`,
+    consequence: (user) => `${user.username} will see every user and the audit log, and can disable, enable, promote and sign out other users.`,
+    confirm: (name) => `Make ${name} an admin`,
+    done: (name) => `${name} is now an admin.`,
+    harmful: false,
+  },
+  make_user: {
+    button: 'Make user',
+    question: (name) => `Make ${name} a plain user?`,
+    consequence: (user) => `${user.username} loses the user directory, the audit log and every admin action. Their own account stays as it is.`,
+    confirm: (name) => `Make ${name} a plain user`,
+    done: (name) => `${name} is now a plain user.`,
+    harmful: true,
+  },
+  end_sessions: {
+    button: 'End all sessions',
+    question: (name) => `End every session of ${name}?`,
+    consequence: (user) => `${user.username} is signed out on every device${sessionCount(user)} and has to sign in again with their password.`,
+    confirm: (name) => `End every session of ${name}`,
+    done: (name) => `Every session of ${name} has ended.`,
+    harmful: true,
+  },
+  unlock: {
+    button: 'Unlock',
+    question: (name) => `Unlock ${name}?`,
+    consequence: (user) =>
+      `New browsers and scripts may try to sign in as ${user.username} again. The lock came after 100 wrong passwords in a row: if they were not ${user.username}'s own, someone is guessing.`,
+    confirm: (name) => `Unlock ${name}`,
+    done: (name) => `${name} can sign in from new devices again.`,
+    harmful: false,
+  },
+}
+
+function sessionCount(user: DirectoryEntry): string {
+  if (user.live_sessions === 0) return ''
+  return user.live_sessions === 1 ? ' (1 live session)' : ` (${user.live_sessions} live sessions)`
+}
+
+/**
+ * The actions a row offers, one per slot (account, role, sessions, lock-out): a slot keeps its
+ * button element when its action flips (Disable becomes Enable), so focus stays on it.
+ */
+export function actionsFor(user: DirectoryEntry): [slot: string, action: UserAction][] {
+  const actions: [string, UserAction][] = [
+    ['account', user.disabled ? 'enable' : 'disable'],
+    ['role', user.role === 'admin' ? 'make_user' : 'make_admin'],
+    ['sessions', 'end_sessions'],
+  ]
+  if (user.locked) actions.push(['lockout', 'unlock'])
+  return actions
+}
+
+/** Sends the action; on success, the row as it is now. */
+export async function perform(action: UserAction, user: DirectoryEntry): Promise<{ response: Response; updated: DirectoryEntry | null }> {
+  const path = `/api/users/${user.id}`
+  switch (action) {
+    case 'disable':
+    case 'enable':
+    case 'make_admin':
+    case 'make_user': {
+      const change = action === 'disable' || action === 'enable' ? { disabled: action === 'disable' } : { role: action === 'make_admin' ? 'admin' : 'user' }
+      const response = await sendJson('PATCH', path, change)
+      return { response, updated: response.ok ? ((await response.json()) as DirectoryEntry) : null }
+    }
+    case 'end_sessions': {
+      const response = await fetch(`${path}/sessions`, { method: 'DELETE' })
+      return { response, updated: response.ok ? { ...user, live_sessions: 0 } : null }
+    }
+    case 'unlock': {
+      const response = await fetch(`${path}/lockout`, { method: 'DELETE' })
+      return { response, updated: response.ok ? { ...user, locked: false } : null }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { AuditEntry, AuditKind } from '@/lib/audit'
+
+// Audit events in plain words, for a user's own activity list and the admins' audit log. Every
+// kind has a label (the type makes a new kind fail to compile until it gets one); some read their
+// detail for a more precise sentence.
+
+/** What each kind of event is, as the audit log's filter offers it. */
+export const KIND_LABELS: Record<AuditKind, string> = {
+  login_succeeded: 'Signed in',
+  login_failed: 'Sign-in failed',
+  throttled: 'Slowed down (too many attempts)',
+  locked_out: 'Locked to new devices',
+  lockout_cleared: 'Lock-out lifted',
+  logout: 'Signed out',
+  token_refreshed: 'Session renewed',
+  refresh_token_reused: 'Refresh token reused',
+  session_ended: 'Session ended',
+  sessions_ended: 'All sessions ended',
+  password_changed: 'Password changed',
+  signed_up: 'Signed up',
+  user_created: 'Account created at the terminal',
+  user_disabled: 'Account disabled',
+  user_enabled: 'Account enabled',
+  role_changed: 'Role changed',
+}
+
+export function isAuditKind(kind: string): kind is AuditKind {
+  return Object.hasOwn(KIND_LABELS, kind)
+}
+
+type Described = Pick<AuditEntry, 'kind' | 'detail' | 'target_id'>
+
+/** One event in a few words: "Wrong password", "Made admin", "All sessions ended (3)". */
+export function describeEvent({ kind, detail, target_id }: Described): string {
+  switch (kind) {
+    case 'login_failed':
+      if (target_id === null) return 'Sign-in with an unknown username'
+      if (detail.reason === 'inactive') return 'Sign-in refused: account disabled'
+      if (detail.reason === 'credentials_changed') return 'Sign-in refused: the password had just changed'
+      return 'Wrong password'
+    case 'throttled':
+      if (detail.action === 'signup') return 'Sign-up slowed down: too many from this address'
+      if (detail.action === 'password_change') return 'Password change slowed down: too many wrong passwords'
+      if (detail.reason === 'locked_out') return 'Sign-in refused: locked to new devices'
+      if (detail.reason === 'successes') return 'Sign-in refused: too many sign-ins'
+      return 'Sign-in slowed down: too many attempts'
+    case 'locked_out':
+      return `Locked to new devices after ${typeof detail.failures === 'number' ? detail.failures : 'many'} wrong passwords`
+    case 'refresh_token_reused':
+      return 'Session ended: its refresh token was used twice'
+    case 'session_ended':
+      return detail.reason === 'evicted' ? 'Oldest session ended: too many sessions' : 'Session ended'
+    case 'sessions_ended':
+    case 'user_disabled':
+      return typeof detail.sessions_ended === 'number' && detail.sessions_ended > 0
+        ? `${KIND_LABELS[kind]} (${detail.sessions_ended} signed out)`
+        : KIND_LABELS[kind]
+    case 'role_changed':
+      return detail.to === 'admin' ? 'Made admin' : detail.to === 'user' ? 'Made a plain user' : 'Role changed'
+    default:
+      return isAuditKind(kind) ? KIND_LABELS[kind] : kind
+  }
+}

@@ -1,0 +1,89 @@
+import { type Page, expect, test } from '@playwright/test'
+import { PASSWORD, api, bearer, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
+import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn } from './browser'
+
+// Every page, on a desktop and on a phone: no WCAG 2.1 AA violation that axe-core finds, and
+// nothing wider than the window. The accounts carry the long values that break layouts: a long
+// email, a long user agent, failed sign-ins in the activity list.
+
+/** Checked once the page has hydrated, so that axe sees what a visitor sees (local times, enabled buttons). */
+async function check(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle')
+  await expectNoAxeViolations(page)
+  await expectNoSidewaysScroll(page)
+  expect(errors, `${page.url()} logged errors in the browser (a hydration mismatch is one)`).toEqual([])
+}
+
+let errors: string[] = []
+
+test.beforeEach(({ page }) => {
+  errors = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('console', (message) => {
+    // The 404 page's own status is reported as a failed resource; that is its job.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text())
+  })
+})
+
+/** A user whose account page has something in every section. */
+async function busyUser(): Promise<{ id: number; username: string }> {
+  const user = await signUp({ username: uniqueName('a11y'), email: `${'long.address.'.repeat(3)}${uniqueName('mail')}@subdomain.example.com`, full_name: 'Wilhelmina Augusta Longname-Example' })
+  const phone = await api('/api/token', {
+    method: 'POST',
+    headers: { 'user-agent': `SomeEmbeddedHttpClientWithAVeryLongProductNameThatNeverBreaks/1.0 ${'x'.repeat(200)}` },
+    body: new URLSearchParams({ username: user.username, password: PASSWORD }),
+  })
+  expect(phone.status).toBe(200)
+  expect((await requestToken(user.username, 'not the password')).status).toBe(401)
+  return user
+}
+
+for (const [device, viewport] of [
+  ['desktop', DESKTOP],
+  ['phone', PHONE],
+] as const) {
+  test.describe(`on a ${device} (${viewport.width}x${viewport.height})`, () => {
+    test.use({ viewport })
+
+    test('/login', async ({ page }) => {
+      await page.goto('/login')
+      await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled()
+      await check(page)
+    })
+
+    test('/signup', async ({ page }) => {
+      await page.goto('/signup')
+      await expect(page.getByRole('button', { name: 'Sign up' })).toBeEnabled()
+      await check(page)
+    })
+
+    test('the 404 page', async ({ page }) => {
+      const response = await page.goto('/no-such-page')
+      expect(response!.status()).toBe(404)
+      await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
+      await check(page)
+    })
+
+    test('/admin as a plain user', async ({ page }) => {
+      const user = await busyUser()
+      await signIn(page, user.username)
+      await expect(page.getByTestId('session-row')).toHaveCount(2)
+      await expect(page.getByTestId('activity-item').filter({ hasText: 'Wrong password' })).toHaveCount(1)
+      await check(page)
+    })
+
+    test('/admin as an admin', async ({ page }) => {
+      // axe checks every cell of two 50-row tables: slow on a busy machine.
+      test.slow()
+      const admin = await newAdmin()
+      // Newest first: this user is on the directory's first page, whatever other tests add.
+      const user = await busyUser()
+      const disabled = await patchJson(`/api/users/${user.id}`, { disabled: true }, bearer(admin.token))
+      expect(disabled.status).toBe(200)
+      await signIn(page, admin.username)
+      await expect(page.getByTestId('directory-row').filter({ hasText: user.username })).toContainText('Disabled')
+      await expect(page.getByTestId('audit-row').first()).toBeVisible()
+      await check(page)
+    })
+  })
+}
