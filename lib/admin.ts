@@ -29,9 +29,11 @@ async function withCounts(users: DirectoryUser[]): Promise<DirectoryEntry[]> {
   }))
 }
 
-export type AdminResult<T> = { ok: true; value: T } | { ok: false; status: 404 | 409; detail: string }
+export type AdminResult<T> = { ok: true; value: T } | { ok: false; status: 403 | 404 | 409; detail: string }
 
 const NOT_FOUND = { ok: false, status: 404, detail: 'User not found' } as const
+// The admin was demoted or disabled while this request waited for the lock.
+const NO_LONGER_ADMIN = { ok: false, status: 403, detail: 'Admins only' } as const
 
 /**
  * Disables or enables a user, and makes them admin or user. Disabling ends every session of the
@@ -60,6 +62,7 @@ async function applyChanges(actorId: number | null, userId: number, changes: Use
   const db = await getDb()
   const outcome = await db.transaction(async (tx): Promise<AdminResult<null>> => {
     const admins = await lockEnabledAdmins(tx)
+    if (actorId !== null && !admins.includes(actorId)) return NO_LONGER_ADMIN
     const before = await lockUser(tx, userId)
     if (before === null) return NOT_FOUND
     if ((changes.disabled === true || changes.role === 'user') && admins.includes(userId) && admins.length === 1) {
@@ -90,6 +93,7 @@ async function applyChanges(actorId: number | null, userId: number, changes: Use
 export async function endAllSessions(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<number>> {
   const db = await getDb()
   return db.transaction(async (tx) => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
     if (!(await bumpCredentialsEpoch(tx, userId))) return NOT_FOUND
     const ended = await endUserSessions(tx, userId, 'ended_by_admin')
     await recordEvent(tx, { kind: 'sessions_ended', actorId: admin.user.id, targetId: userId, client, detail: { sessions_ended: ended } })
@@ -103,6 +107,7 @@ export async function clearLockout(admin: Authenticated, userId: number, client:
   if (user === null) return NOT_FOUND
   const db = await getDb()
   return db.transaction(async (tx) => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
     const cleared = await clearBuckets([lockoutKey(user.username)], tx)
     await recordEvent(tx, { kind: 'lockout_cleared', actorId: admin.user.id, targetId: userId, client, detail: { was_counting: cleared } })
     return { ok: true, value: cleared }

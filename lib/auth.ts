@@ -18,6 +18,7 @@ import {
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
+import { UsernameSchema } from './validation'
 import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin, replacePassword } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
@@ -71,10 +72,10 @@ export async function logIn(username: string, password: string, client: Client):
   const device = parseDeviceCookie(await readCookie('device', client.https))
   const knownDevice =
     account !== null && device !== null && device.userId === account.user.id && device.credentialsEpoch === account.credentialsEpoch
-  // Events about this attempt name the account when there is one, and the name as typed (cut
-  // short: a password typed into the name field must not end up whole in the log).
+  // Events about this attempt name the account when there is one, and the name as typed when it
+  // could be a username at all: anything else may be a password typed into the wrong field.
   const attempt = { targetId: account?.user.id ?? null, client }
-  const typed = username.slice(0, 64)
+  const typed = UsernameSchema.safeParse(username).success ? username : `(not a username, ${[...username].length} characters)`
   const counts = await readBuckets([failuresKey, successes.key])
   if (!knownDevice && (counts.get(failuresKey)?.hits ?? 0) >= LOCKOUT_FAILURES) {
     await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', reason: 'locked_out', username: typed } })

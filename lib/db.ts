@@ -93,6 +93,7 @@ export function isUnavailable(error: unknown): boolean {
     'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE',
     'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
     '57P01', '57P02', '57P03', '53300', // admin shutdown, crash shutdown, cannot connect now, too many connections
+    '40P01', // deadlock detected: the transaction was rolled back; trying again can succeed
   ])
   for (let current = error; current instanceof Error; current = current.cause) {
     const code = (current as { code?: unknown }).code

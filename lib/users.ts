@@ -225,15 +225,17 @@ export async function getUser(userId: number): Promise<DirectoryUser | null> {
   return row === undefined ? null : { ...toPublicUser(row), last_login_at: row.lastLoginAt?.toISOString() ?? null }
 }
 
-/** The user, its row locked until the caller's transaction ends; null when there is none. */
+/** The user, its row locked (as lockEnabledAdmins) until the caller's transaction ends; null when there is none. */
 export async function lockUser(tx: Tx, userId: number): Promise<PublicUser | null> {
-  const [row] = await tx.select(publicUserColumns).from(users).where(eq(users.id, userId)).for('update')
+  const [row] = await tx.select(publicUserColumns).from(users).where(eq(users.id, userId)).for('no key update')
   return row === undefined ? null : toPublicUser(row)
 }
 
 /**
  * Locks the rows of the enabled admins for the caller's transaction and gives their ids: two
  * admins demoting each other at once are serialized, and the second sees the first's change.
+ * `FOR NO KEY UPDATE`, like the UPDATE that follows: a full `FOR UPDATE` would also block the
+ * foreign-key checks of audit rows written about these users (a refresh, a logout), a deadlock.
  */
 export async function lockEnabledAdmins(tx: Tx): Promise<number[]> {
   const rows = await tx
@@ -241,7 +243,7 @@ export async function lockEnabledAdmins(tx: Tx): Promise<number[]> {
     .from(users)
     .where(and(eq(users.role, 'admin'), eq(users.disabled, false)))
     .orderBy(users.id)
-    .for('update')
+    .for('no key update')
   return rows.map((row) => row.id)
 }
 

@@ -221,9 +221,13 @@ test.describe('the audit log', () => {
     expect(byKind('login_failed').detail).toMatchObject({ username, reason: 'invalid_credentials' })
     expect(byKind('password_changed').detail).toEqual({ sessions_ended: 0 })
     expect(byKind('user_disabled')).toMatchObject({ actor_id: admin.id, actor: admin.username, target: username })
-    // A failed login for a name nobody has is recorded with the name tried.
+    // A failed login for a name nobody has is recorded with the name tried; a "name" that cannot
+    // be one (a password typed into the wrong field) is not kept.
+    const misplaced = `${password} typed as the name`
+    expect((await requestToken(misplaced, password)).status).toBe(401)
     const failures = await audit(admin.token, '?kind=login_failed')
     expect(failures.items.some((item) => item.target_id === null && item.detail.username === nobody)).toBe(true)
+    expect(failures.items.some((item) => item.detail.username === `(not a username, ${misplaced.length} characters)`)).toBe(true)
     expect(JSON.stringify([items, failures])).not.toContain('passphrase')
   })
 

@@ -10,7 +10,8 @@ export const DELETE = route(async (request, { params }: { params: Promise<{ id: 
   if (admin instanceof Response) return admin
   const id = UserIdSchema.safeParse((await params).id)
   const result = id.success ? await clearLockout(admin, id.data, readClient(request)) : null
-  return result?.ok ? new Response(null, { status: 204 }) : problem(404, 'User not found')
+  if (result === null) return problem(404, 'User not found')
+  return result.ok ? new Response(null, { status: 204 }) : problem(result.status, result.detail)
 })
 
 export const { GET, POST, PUT, PATCH, OPTIONS } = otherMethods('DELETE')
