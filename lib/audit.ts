@@ -14,7 +14,7 @@ import { UserIdSchema } from './validation'
 // also one JSON log line. Fields are ids, names, reasons and addresses: never a password, token,
 // key or hash (OWASP ASVS 5.0 V16.2.5, V16.3.1).
 
-export const AUDIT_KINDS = [
+const AUDIT_KINDS = [
   'signed_up',
   'user_created',
   'login_succeeded',

@@ -31,7 +31,7 @@ export function hstsHeader(): string {
  * The client's address: from the connection, unless TRUST_PROXY says which proxy header to
  * believe. Never a header a client could set on its own.
  */
-export function clientIp(request: Request): string | null {
+function clientIp(request: Request): string | null {
   const trust = getEnv().TRUST_PROXY
   const peer = peerAddress(request)
   let address: string | null | undefined

@@ -14,7 +14,7 @@ import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted' | 'disabled' | 'ended_by_admin'
 
 /** A user has at most this many live sessions: the least recently used ends when one more begins. */
-export const MAX_LIVE_SESSIONS = 50
+const MAX_LIVE_SESSIONS = 50
 
 const live = () => and(isNull(sessions.endedAt), gt(sessions.expiresAt, sql`now()`))
 /**
