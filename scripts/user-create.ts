@@ -1,8 +1,7 @@
 // `npm run user:create -- <username> [--admin]`: creates a user from a terminal, for example the
 // first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
 // imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
-import { describeError } from '../lib/log'
-import { closeDb } from '../lib/db'
+import { runScript } from './run-script'
 import { type CreateUserResult, createUser, importUser } from '../lib/users'
 import { SignUpSchema, UsernameSchema } from '../lib/validation'
 
@@ -78,11 +77,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-try {
-  process.exitCode = await main()
-} catch (error) {
-  console.error(describeError(error))
-  process.exitCode = 1
-} finally {
-  await closeDb()
-}
+await runScript(main)

@@ -1,8 +1,7 @@
 // `npm run user:promote -- <username> [--demote]`: makes an existing account admin, or (with
 // --demote) a plain user again, from a terminal. The last enabled admin is never demoted.
 import { setRoleFromTerminal } from '../lib/admin'
-import { closeDb } from '../lib/db'
-import { describeError } from '../lib/log'
+import { runScript } from './run-script'
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2)
@@ -21,11 +20,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-try {
-  process.exitCode = await main()
-} catch (error) {
-  console.error(describeError(error))
-  process.exitCode = 1
-} finally {
-  await closeDb()
-}
+await runScript(main)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from '@playwright/test'
+import postgres from 'postgres'
 import { PASSWORD, ROOT_ADMIN } from './constants'
 
 export { PASSWORD, ROOT_ADMIN }
@@ -72,4 +73,22 @@ export async function expect401(response: Response, detail: string, challenge: s
   expect(response.status).toBe(401)
   expect(response.headers.get('www-authenticate')).toBe(challenge)
   expect(await response.json()).toEqual({ detail })
+}
+
+/** A second connection to the test's PostgreSQL database (DATABASE_URL), closed after `run`. */
+export async function withSql<T>(run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  try {
+    return await run(sql)
+  } finally {
+    await sql.end()
+  }
+}
+
+/**
+ * The state 100 wrong passwords in a row leave on a username (reaching it by guessing is slow
+ * under the per-username throttle; tests/api/trust.spec.ts does it on a server of its own).
+ */
+export function lockOut(username: string): Promise<unknown> {
+  return withSql((sql) => sql`insert into throttles (key, hits, reset_at) values (${`login:failures:${username.toLowerCase()}`}, 100, now() + interval '30 days')`)
 }

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { expect, test } from '@playwright/test'
 import postgres from 'postgres'
-import { PASSWORD, api, bearer, logIn, newAdmin, newSession, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { PASSWORD, api, bearer, lockOut, logIn, newAdmin, newSession, patchJson, postJson, requestToken, signUp, uniqueName, withSql } from '../helpers'
 import { startServer, waitForHealth } from '../servers'
 
 // The operator's console over the API: roles, the directory, admin actions, and the audit log.
@@ -170,12 +170,7 @@ test.describe('admin actions', () => {
     test.skip(!onPostgres, 'writes the failure count through a second connection')
     const admin = await newAdmin()
     const user = await signUp()
-    const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-    try {
-      await sql`insert into throttles (key, hits, reset_at) values (${`login:failures:${user.username.toLowerCase()}`}, 100, now() + interval '30 days')`
-    } finally {
-      await sql.end()
-    }
+    await lockOut(user.username)
     expect((await requestToken(user.username, PASSWORD)).status).toBe(400)
     expect((await directory(admin.token, `?q=${user.username}`)).items[0]!.locked).toBe(true)
     expect((await del(`/api/users/${user.id}/lockout`, admin.token)).status).toBe(204)
@@ -247,14 +242,11 @@ test.describe('the audit log', () => {
 
   test('rows older than AUDIT_RETENTION_DAYS are deleted as logins come', async () => {
     test.skip(!onPostgres, 'writes an old row through a second connection')
-    const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-    try {
+    await withSql(async (sql) => {
       const [old] = await sql`insert into audit_events (at, kind) values (now() - interval '366 days', 'login_failed') returning id`
       await logIn((await signUp()).username)
       expect(await sql`select 1 from audit_events where id = ${old!.id}`).toHaveLength(0)
-    } finally {
-      await sql.end()
-    }
+    })
   })
 })
 

@@ -5,8 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { expect, test } from '@playwright/test'
-import postgres from 'postgres'
-import { PASSWORD, api, bearer, logIn, newSession, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { PASSWORD, api, bearer, logIn, newSession, postJson, requestToken, signUp, uniqueName, withSql } from '../helpers'
 import { type ExtraServer, startServer, waitForHealth } from '../servers'
 
 // Promises that must hold under attack: what a password change ends, hashes and their cost,
@@ -28,15 +27,6 @@ function deviceCookie(response: Response): string {
   const set = response.headers.getSetCookie().find((cookie) => /^(__Host-)?passgate_device=/.test(cookie))
   expect(set, 'a device cookie is set').toBeDefined()
   return set!.split(';')[0]!
-}
-
-async function withSql<T>(run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-  try {
-    return await run(sql)
-  } finally {
-    await sql.end()
-  }
 }
 
 test.describe('at BCRYPT_COST=12 on a server of its own', () => {

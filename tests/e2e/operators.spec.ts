@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { expect, test } from '@playwright/test'
-import postgres from 'postgres'
-import { PASSWORD, api, bearer, logIn, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
+import { PASSWORD, api, bearer, lockOut, logIn, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
 import { CHROME_ON_LINUX, DESKTOP, PHONE, expectNoAxeViolations, signIn } from './browser'
 
 // The operator console on /admin: an admin searches the directory, acts on a user through a
@@ -133,14 +132,7 @@ test('an admin lifts a lock-out from the directory', async ({ page }) => {
   test.skip(!process.env.DATABASE_URL, 'writes the failure count through a second connection, as tests/api/admin.spec.ts does')
   const admin = await newAdmin()
   const target = await signUp()
-  // The state 100 wrong passwords in a row leave (the per-username throttle makes reaching it
-  // by guessing slow; tests/api/trust.spec.ts does that on a server of its own).
-  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-  try {
-    await sql`insert into throttles (key, hits, reset_at) values (${`login:failures:${target.username.toLowerCase()}`}, 100, now() + interval '30 days')`
-  } finally {
-    await sql.end()
-  }
+  await lockOut(target.username)
 
   await signIn(page, admin.username)
   const users = page.getByRole('region', { name: 'Users' })
