@@ -14,8 +14,12 @@ export type ExtraServer = {
 
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
 
-/** `next start` on `port`; with `launcher: 'npm-start'`, through `npm start`'s scripts/start.mjs. */
-export function startServer(port: number, env: Record<string, string>, launcher: 'next' | 'npm-start' = 'next'): ExtraServer {
+/**
+ * `next start` on `port` (plus TEST_PORT_OFFSET, so that two checkouts can run the suite side by
+ * side); with `launcher: 'npm-start'`, through `npm start`'s scripts/start.mjs.
+ */
+export function startServer(basePort: number, env: Record<string, string>, launcher: 'next' | 'npm-start' = 'next'): ExtraServer {
+  const port = basePort + Number(process.env.TEST_PORT_OFFSET ?? 0)
   const program = launcher === 'next' ? [nextBin, 'start'] : ['scripts/start.mjs']
   const child: ChildProcess = spawn(process.execPath, [...program, '--port', String(port), '--hostname', '127.0.0.1'], {
     env: { ...process.env, ...env },
