@@ -16,6 +16,7 @@ process.env.THROTTLE_LOGIN_PER_IP = '100000'
 // Quiet test servers; tests/api/resilience.spec.ts checks the event log on a server of its own.
 process.env.LOG_LEVEL = 'error'
 process.env.THROTTLE_SIGNUP_PER_IP = '100000'
+process.env.THROTTLE_KEY_FAILURES_PER_IP = '100000'
 // Above the 50-session cap that tests/api/trust.spec.ts fills; that file checks the default-sized
 // limit on a server of its own.
 process.env.THROTTLE_LOGIN_SUCCESS_PER_USER = '100'

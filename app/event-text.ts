@@ -22,6 +22,8 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   user_disabled: 'Account disabled',
   user_enabled: 'Account enabled',
   role_changed: 'Role changed',
+  key_created: 'Access token created',
+  key_deleted: 'Access token deleted',
 }
 
 export function isAuditKind(kind: string): kind is AuditKind {
@@ -55,6 +57,9 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       return typeof detail.sessions_ended === 'number' && detail.sessions_ended > 0
         ? `${KIND_LABELS[kind]} (${detail.sessions_ended} signed out)`
         : KIND_LABELS[kind]
+    case 'key_created':
+    case 'key_deleted':
+      return typeof detail.name === 'string' ? `${KIND_LABELS[kind]}: ${detail.name}` : KIND_LABELS[kind]
     case 'role_changed':
       return detail.to === 'admin' ? 'Made admin' : detail.to === 'user' ? 'Made a plain user' : 'Role changed'
     default:

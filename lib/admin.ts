@@ -3,6 +3,7 @@ import { type Authenticated, LOCKOUT_FAILURES, lockoutKey } from './auth'
 import type { Client } from './client'
 import { getDb } from './db'
 import { clearBuckets, readBuckets } from './rate-limit'
+import { endUserKeys } from './keys'
 import { countLiveSessions, endUserSessions } from './sessions'
 import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from './users'
 
@@ -36,8 +37,9 @@ const NOT_FOUND = { ok: false, status: 404, detail: 'User not found' } as const
 const NO_LONGER_ADMIN = { ok: false, status: 403, detail: 'Admins only' } as const
 
 /**
- * Disables or enables a user, and makes them admin or user. Disabling ends every session of the
- * user in the same transaction and moves them to a new credentials epoch, so enabling them again
+ * Disables or enables a user, and makes them admin or user. Disabling ends every session and
+ * every personal access token of the user in the same transaction and moves them to a new
+ * credentials epoch, so enabling them again
  * brings nothing back and a login inside bcrypt meanwhile fails. An admin cannot disable or demote
  * themselves, nor the last enabled admin.
  */
@@ -73,7 +75,8 @@ async function applyChanges(actorId: number | null, userId: number, changes: Use
       await setDisabled(tx, userId, changes.disabled)
       if (changes.disabled) {
         const ended = await endUserSessions(tx, userId, 'disabled')
-        await recordEvent(tx, { ...event, kind: 'user_disabled', detail: { sessions_ended: ended } })
+        const keysEnded = await endUserKeys(tx, userId)
+        await recordEvent(tx, { ...event, kind: 'user_disabled', detail: { sessions_ended: ended, keys_ended: keysEnded } })
       } else {
         await recordEvent(tx, { ...event, kind: 'user_enabled' })
       }

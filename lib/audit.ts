@@ -31,6 +31,8 @@ const AUDIT_KINDS = [
   'user_enabled',
   'role_changed',
   'lockout_cleared',
+  'key_created',
+  'key_deleted',
 ] as const
 
 export type AuditKind = (typeof AUDIT_KINDS)[number]
@@ -43,7 +45,7 @@ export const AuditQuerySchema = z.object({
 })
 
 /** The kinds a user sees about their own account on /admin. */
-const OWN_KINDS: AuditKind[] = ['login_succeeded', 'login_failed', 'locked_out', 'password_changed', 'logout', 'session_ended', 'sessions_ended', 'user_disabled', 'user_enabled', 'role_changed', 'lockout_cleared']
+const OWN_KINDS: AuditKind[] = ['login_succeeded', 'login_failed', 'locked_out', 'password_changed', 'logout', 'session_ended', 'sessions_ended', 'user_disabled', 'user_enabled', 'role_changed', 'lockout_cleared', 'key_created', 'key_deleted']
 
 export type AuditDetail = Record<string, string | number | boolean | null>
 

@@ -3,7 +3,8 @@ import { type Client, isHttps, readClient } from './client'
 import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSessionCookies } from './cookies'
 import { getDb } from './db'
 import { getEnv } from './env'
-import { problem } from './http'
+import { problem, tooManyRequests } from './http'
+import { lookUpKey, looksLikeKey } from './keys'
 import { deleteOldEvents, recordAttempt, recordEvent } from './audit'
 import { hashPassword } from './password'
 import { clearBuckets, extendRun, readBuckets, refundAttempt, takeAttempt } from './rate-limit'
@@ -18,7 +19,7 @@ import {
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
-import { UsernameSchema } from './validation'
+import { type KeyScope, UsernameSchema } from './validation'
 import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin, replacePassword } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
@@ -188,7 +189,10 @@ export async function refresh(refreshToken: string, client: Client): Promise<Ref
   return { ok: true, tokens, user: rotated.user, sessionId: rotated.sessionId }
 }
 
+/** A caller signed in with a password: a browser's cookies or a bearer access token. */
 export type Authenticated = { user: PublicUser; sessionId: string; via: 'bearer' | 'cookie' }
+/** A script calling with a personal access token (lib/keys.ts). */
+export type KeyAuthenticated = { user: PublicUser; keyId: string; scopes: KeyScope[]; via: 'key' }
 
 async function userForToken(token: string): Promise<{ user: PublicUser; sessionId: string } | null> {
   const claims = await verifyAccessToken(token)
@@ -204,22 +208,40 @@ const invalidToken = () => problem(401, 'Could not validate credentials', { 'WWW
  * The signed-in caller, or a ready 401 (RFC 6750 section 3: `WWW-Authenticate: Bearer`). A
  * browser whose access cookie has expired is renewed from its refresh cookie on the way, so it
  * stays signed in for the session's whole lifetime.
+ *
+ * Personal access tokens are refused with 403 unless the route names the access it allows them:
+ * `read` (any key) or `write` (a key with the write scope; RFC 6750's insufficient_scope
+ * otherwise). So a key never reaches what a route does not opt into: keys, sessions, passwords,
+ * the profile, other users.
  */
-export async function requireUser(request: Request): Promise<Authenticated | Response> {
+export async function requireUser(request: Request): Promise<Authenticated | Response>
+export async function requireUser(request: Request, keys: KeyScope): Promise<Authenticated | KeyAuthenticated | Response>
+export async function requireUser(request: Request, keys?: KeyScope): Promise<Authenticated | KeyAuthenticated | Response> {
+  const client = readClient(request)
   const header = request.headers.get('authorization')
   if (header !== null) {
     const match = /^Bearer +([^\s]+) *$/i.exec(header)
     if (match === null) return notAuthenticated()
+    if (looksLikeKey(match[1]!)) return keyCaller(match[1]!, client, keys)
     const found = await userForToken(match[1]!)
     return found === null ? invalidToken() : { ...found, via: 'bearer' }
   }
-  const client = readClient(request)
   const access = await readCookie('access', client.https)
   const found = access === undefined ? null : await userForToken(access)
   if (found !== null) return { ...found, via: 'cookie' }
   if (!(await hasCookie('refresh', client.https))) return access === undefined ? notAuthenticated() : invalidToken()
   const renewed = await renewSession(client)
   return renewed === null ? invalidToken() : { user: renewed.user, sessionId: renewed.sessionId, via: 'cookie' }
+}
+
+async function keyCaller(key: string, client: Client, allowed: KeyScope | undefined): Promise<KeyAuthenticated | Response> {
+  const found = await lookUpKey(key, client)
+  if (!found.ok) return found.reason === 'throttled' ? tooManyRequests(found.retryAfter) : invalidToken()
+  if (allowed === undefined) return problem(403, 'A personal access token cannot be used here: sign in with a password')
+  if (!found.scopes.includes(allowed)) {
+    return problem(403, `This token lacks the "${allowed}" scope`, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${allowed}"` })
+  }
+  return { user: found.user, keyId: found.keyId, scopes: found.scopes, via: 'key' }
 }
 
 /**

@@ -36,6 +36,9 @@ const schema = z.object({
   THROTTLE_LOGIN_PER_USER: z.coerce.number().int().min(1).default(5),
   THROTTLE_LOGIN_PER_IP: z.coerce.number().int().min(1).default(50),
   THROTTLE_SIGNUP_PER_IP: z.coerce.number().int().min(1).default(20),
+  // Failed personal-access-token lookups per client address per window, counted in each
+  // process's memory and refused before the database is asked (lib/keys.ts).
+  THROTTLE_KEY_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
   // Successful logins per account per window: bounds the bcrypt work and the sessions one
   // account's password can cause.
   THROTTLE_LOGIN_SUCCESS_PER_USER: z.coerce.number().int().min(1).default(30),

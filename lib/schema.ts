@@ -108,3 +108,25 @@ export const auditEvents = pgTable(
     index('audit_events_at_idx').on(t.at),
   ],
 )
+
+// Personal access tokens for scripts (lib/keys.ts). Only the key's SHA-256 is kept; the key itself
+// is shown once (docs/decisions/010-personal-access-tokens.md). Deleting a row ends the key.
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    // 'read', or 'read' and 'write'.
+    scopes: text('scopes').array().notNull(),
+    // The first characters of the key (`pgk_` and 8 more), so that a user can tell keys apart.
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_id_idx').on(t.userId)],
+)

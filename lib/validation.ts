@@ -17,6 +17,13 @@ function text() {
     .refine((value) => !value.includes('\0'), 'Must not contain a NUL byte')
 }
 
+/** One line of text as people type it: no control characters (no newline, no tab). */
+function line(what: string, max: number) {
+  return text()
+    .max(max, `${what} must be at most ${max} characters`)
+    .refine((value) => !/\p{Cc}/u.test(value), `${what} must not contain control characters`)
+}
+
 export const UsernameSchema = z
   .string()
   .min(3, 'Username must be at least 3 characters')
@@ -35,9 +42,7 @@ export const PASSWORD_HINT = `At least ${PASSWORD_MIN_CHARS} characters (at most
 
 export const EmailSchema = z.email('Enter a valid email address').max(254, 'Email must be at most 254 characters')
 
-export const FullNameSchema = text()
-  .max(100, 'Full name must be at most 100 characters')
-  .refine((value) => !/\p{Cc}/u.test(value), 'Full name must not contain control characters')
+export const FullNameSchema = line('Full name', 100)
 
 const isNotUsername = (password: string, username: string): boolean => password.toLowerCase() !== username.toLowerCase()
 const NOT_USERNAME = 'Password must not be the username'
@@ -59,6 +64,31 @@ export function changePasswordSchema(username: string) {
     .refine((body) => isNotUsername(body.new_password, username), { path: ['new_password'], message: NOT_USERNAME })
 }
 
+const NoteTextSchema = line('Text', 1000).refine((value) => value.trim().length > 0, 'Text must not be empty')
+
+/** `POST /api/notes`. */
+export const NewNoteSchema = z.strictObject({ text: NoteTextSchema, completed: z.boolean().default(false) })
+
+/** `PATCH /api/notes/{id}`: the text, the tick, or both. */
+export const NoteChangesSchema = z
+  .strictObject({ text: NoteTextSchema.optional(), completed: z.boolean().optional() })
+  .refine((body) => body.text !== undefined || body.completed !== undefined, 'Give "text", "completed" or both')
+
+export const KEY_SCOPES = ['read', 'write'] as const
+export type KeyScope = (typeof KEY_SCOPES)[number]
+
+/** `POST /api/keys`: scopes `["read"]` or `["read", "write"]` (write without read makes no sense). */
+export const NewKeySchema = z.strictObject({
+  name: line('Name', 100).refine((value) => value.trim().length > 0, 'Name must not be empty'),
+  scopes: z
+    .array(z.enum(KEY_SCOPES))
+    .refine((scopes) => scopes.includes('read') && new Set(scopes).size === scopes.length, 'Scopes must be ["read"] or ["read", "write"]')
+    .transform((scopes) => KEY_SCOPES.filter((scope) => scopes.includes(scope))),
+  expires_in_days: z.number().int('Must be a whole number of days').min(1).max(365).nullish(),
+})
+
+export const KeyIdSchema = z.uuid()
+
 // Only these two fields; anything else (role, username, disabled) is refused rather than ignored.
 export const ProfileSchema = z.strictObject({ email: EmailSchema.nullish(), full_name: FullNameSchema.nullish() })
 
@@ -74,12 +104,17 @@ export const RefreshGrantSchema = z.object({ refresh_token: text().min(1).max(25
 
 export const SessionIdSchema = z.uuid()
 
-/** A user id in a path or query: a positive integer that fits the column. */
-export const UserIdSchema = z
-  .string()
-  .regex(/^[1-9]\d{0,9}$/, 'Must be a user id')
-  .transform(Number)
-  .pipe(z.number().max(2_147_483_647, 'Must be a user id'))
+/** An id in a path or query: a positive integer that fits an integer column. */
+function integerId(message: string) {
+  return z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, message)
+    .transform(Number)
+    .pipe(z.number().max(2_147_483_647, message))
+}
+
+export const UserIdSchema = integerId('Must be a user id')
+export const NoteIdSchema = integerId('Must be a note id')
 
 /** `GET /api/users`: a search and the previous page's `next_cursor`. */
 export const DirectoryQuerySchema = z.object({

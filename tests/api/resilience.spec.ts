@@ -117,6 +117,10 @@ test('the log records each event, and never a password or a token', async () => 
     expect((await post('/api/token', new URLSearchParams({ username, password: `${password}-wrong` }))).status).toBe(401)
     const tokens = await (await post('/api/token', new URLSearchParams({ username, password }))).json()
     const renewed = await (await post('/api/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))).json()
+    const json = { 'content-type': 'application/json', authorization: `Bearer ${renewed.access_token}` }
+    const { id: keyId, key } = await (await post('/api/keys', JSON.stringify({ name: 'logged key', scopes: ['read'] }), json)).json()
+    expect((await fetch(`${server.url}/api/users/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
+    expect((await fetch(`${server.url}/api/keys/${keyId}`, { method: 'DELETE', headers: json })).status).toBe(204)
     const newPassword = 'another secret passphrase 2260'
     const change = await post('/api/users/me/password', JSON.stringify({ current_password: password, new_password: newPassword }), {
       'content-type': 'application/json',
@@ -127,10 +131,10 @@ test('the log records each event, and never a password or a token', async () => 
 
     await expect.poll(() => server.output()).toContain('"event":"logout"')
     const log = server.output()
-    for (const event of ['signed_up', 'login_failed', 'login_succeeded', 'token_refreshed', 'password_changed', 'logout']) {
+    for (const event of ['signed_up', 'login_failed', 'login_succeeded', 'token_refreshed', 'key_created', 'key_deleted', 'password_changed', 'logout']) {
       expect(log).toContain(`"event":"${event}"`)
     }
-    for (const secret of [password, newPassword, tokens.access_token, tokens.refresh_token, renewed.access_token, renewed.refresh_token]) {
+    for (const secret of [password, newPassword, tokens.access_token, tokens.refresh_token, renewed.access_token, renewed.refresh_token, key, key.slice(12)]) {
       expect(log).not.toContain(secret)
     }
     // Nor any piece of a token (a signature alone would be enough to worry about).

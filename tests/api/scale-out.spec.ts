@@ -30,6 +30,16 @@ test.describe('two instances on one database', () => {
     return (await response.json()).access_token
   }
 
+  test('a key deleted on one instance is refused on the other at once', async () => {
+    const { username } = await signUp()
+    const token = await login(a, username)
+    const created = await call(a, '/api/keys', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'cron', scopes: ['read'] }) })
+    const { id, key } = await created.json()
+    expect((await call(b, '/api/users/me', key)).status).toBe(200)
+    expect((await call(a, `/api/keys/${id}`, token, { method: 'DELETE' })).status).toBe(204)
+    expect((await call(b, '/api/users/me', key)).status).toBe(401)
+  })
+
   test('logout on one instance is refused on the other at once', async () => {
     const { username } = await signUp()
     const token = await login(a, username)

@@ -3,8 +3,10 @@ import { json, otherMethods, parseJson, route } from '@/lib/http'
 import { updateProfile } from '@/lib/users'
 import { ProfileSchema } from '@/lib/validation'
 
+// Personal access tokens may read the caller (a script checking whom its key belongs to), never
+// change the profile.
 export const GET = route(async (request) => {
-  const auth = await requireUser(request)
+  const auth = await requireUser(request, 'read')
   return auth instanceof Response ? auth : json(auth.user)
 })
 

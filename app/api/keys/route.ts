@@ -1,0 +1,24 @@
+import { requireUser } from '@/lib/auth'
+import { readClient } from '@/lib/client'
+import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
+import { MAX_KEYS, createKey, listKeys } from '@/lib/keys'
+import { NewKeySchema } from '@/lib/validation'
+
+// Personal access tokens, managed only by a caller signed in with a password (a key is refused
+// with 403 by requireUser): a stolen key cannot mint more keys or hide itself.
+export const GET = route(async (request) => {
+  const auth = await requireUser(request)
+  return auth instanceof Response ? auth : json(await listKeys(auth.user.id))
+})
+
+// The new key is in this answer only; it is stored as a hash.
+export const POST = route(async (request) => {
+  const auth = await requireUser(request)
+  if (auth instanceof Response) return auth
+  const body = await parseJson(request, NewKeySchema)
+  if (!body.ok) return body.response
+  const result = await createKey(auth.user.id, body.data, readClient(request))
+  return result.ok ? json(result.key, 201) : problem(409, `You already have ${MAX_KEYS} tokens: delete one first`)
+})
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST')

@@ -1,0 +1,220 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
+import type { Client } from './client'
+import { type Db, type Tx, getDb } from './db'
+import { getEnv } from './env'
+import { recordEvent } from './audit'
+import { apiKeys, users } from './schema'
+import { type PublicUser, lockUser, publicUserColumns, toPublicUser } from './users'
+import type { KeyScope } from './validation'
+
+// Owns the `api_keys` table: personal access tokens for scripts (docs/decisions/010-personal-
+// access-tokens.md). A key is `pgk_` and 32 random bytes in base64url; only its SHA-256 is stored,
+// so a copy of the database holds nothing that works as a key. Deleting the row ends the key on
+// every instance at once: each request looks it up.
+
+export const KEY_PREFIX = 'pgk_'
+const KEY_PATTERN = /^pgk_[A-Za-z0-9_-]{43}$/
+/** Keys one user may hold, expired ones included until deleted. */
+export const MAX_KEYS = 50
+
+export type KeyInfo = {
+  id: string
+  name: string
+  scopes: KeyScope[]
+  prefix: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+}
+
+export type NewKey = Omit<KeyInfo, 'last_used_at'> & { key: string }
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+/** True for a bearer value that is meant as a key rather than an access token (a JWT). */
+export function looksLikeKey(bearer: string): boolean {
+  return bearer.startsWith(KEY_PREFIX)
+}
+
+const infoColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  scopes: apiKeys.scopes,
+  prefix: apiKeys.prefix,
+  createdAt: apiKeys.createdAt,
+  expiresAt: apiKeys.expiresAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+}
+
+function toKeyInfo(row: { id: string; name: string; scopes: string[]; prefix: string; createdAt: Date; expiresAt: Date | null; lastUsedAt: Date | null }): KeyInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes as KeyScope[],
+    prefix: row.prefix,
+    created_at: row.createdAt.toISOString(),
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+  }
+}
+
+export type CreateKeyResult = { ok: true; key: NewKey } | { ok: false; reason: 'too_many' }
+
+/** A new key for the user, shown to them this once; audited without the key. */
+export async function createKey(
+  userId: number,
+  input: { name: string; scopes: KeyScope[]; expires_in_days?: number | null },
+  client: Client,
+): Promise<CreateKeyResult> {
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url')
+  const prefix = key.slice(0, KEY_PREFIX.length + 8)
+  const expiresAt = input.expires_in_days == null ? null : new Date(Date.now() + input.expires_in_days * 24 * 60 * 60 * 1000)
+  const db = await getDb()
+  return db.transaction(async (tx): Promise<CreateKeyResult> => {
+    // The user's row is locked while counting, so concurrent requests cannot pass MAX_KEYS.
+    if ((await lockUser(tx, userId)) === null) throw new Error(`user ${userId} vanished while creating a key`)
+    const [counted] = await tx.select({ count: sql<number>`count(*)::int` }).from(apiKeys).where(eq(apiKeys.userId, userId))
+    if (counted!.count >= MAX_KEYS) return { ok: false, reason: 'too_many' }
+    const [row] = await tx
+      .insert(apiKeys)
+      .values({ userId, name: input.name, scopes: input.scopes, prefix, keyHash: hashKey(key), expiresAt })
+      .returning(infoColumns)
+    const info = toKeyInfo(row!)
+    await recordEvent(tx, {
+      kind: 'key_created',
+      actorId: userId,
+      targetId: userId,
+      client,
+      detail: { key_id: info.id, name: info.name, prefix, scopes: info.scopes.join(' '), expires_at: info.expires_at },
+    })
+    const { last_used_at: _, ...shown } = info
+    return { ok: true, key: { ...shown, key } }
+  })
+}
+
+/** The user's keys, oldest first; never the key itself. */
+export async function listKeys(userId: number): Promise<KeyInfo[]> {
+  const db = await getDb()
+  const rows = await db.select(infoColumns).from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
+  return rows.map(toKeyInfo)
+}
+
+/** Ends one of the user's keys; false when they have no such key. */
+export async function deleteKey(userId: number, keyId: string, client: Client): Promise<boolean> {
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .delete(apiKeys)
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
+      .returning({ name: apiKeys.name, prefix: apiKeys.prefix })
+    if (row === undefined) return false
+    await recordEvent(tx, { kind: 'key_deleted', actorId: userId, targetId: userId, client, detail: { key_id: keyId, name: row.name, prefix: row.prefix } })
+    return true
+  })
+}
+
+/** Ends every key of a user inside the caller's transaction (disabling); gives the number ended. */
+export async function endUserKeys(tx: Tx, userId: number): Promise<number> {
+  const rows = await tx.delete(apiKeys).where(eq(apiKeys.userId, userId)).returning({ id: apiKeys.id })
+  return rows.length
+}
+
+/** How stale `last_used_at` may get before a request refreshes it: one write a minute at most. */
+const LAST_USED_RESOLUTION_SECONDS = 60
+
+// Built once per database client, like the session lookup: it runs on every request with a key.
+function prepareKeyUser(db: Db) {
+  return db
+    .select({ ...publicUserColumns, keyId: apiKeys.id, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), eq(users.disabled, false), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`))))
+    .prepare('key_user')
+}
+
+const keyUserQueries = new WeakMap<Db, ReturnType<typeof prepareKeyUser>>()
+
+export type KeyLookup =
+  | { ok: true; user: PublicUser; keyId: string; scopes: KeyScope[] }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; retryAfter: number }
+
+/**
+ * The user and scopes behind a key, if it is live (not deleted, not expired, its user enabled).
+ * Failed lookups are counted per client address in this process's memory and, past the limit,
+ * refused before the database is asked: a flood of made-up keys costs no queries. (Guessing is
+ * hopeless anyway, with 256 random bits; the limit protects the database, so it needs no shared
+ * state.)
+ */
+export async function lookUpKey(key: string, client: Client): Promise<KeyLookup> {
+  const address = client.ip ?? 'unknown'
+  const retryAfter = failures.retryAfter(address)
+  if (retryAfter !== null) return { ok: false, reason: 'throttled', retryAfter }
+  const found = KEY_PATTERN.test(key) ? await findKeyUser(hashKey(key)) : null
+  if (found === null) {
+    failures.count(address)
+    return { ok: false, reason: 'invalid' }
+  }
+  return { ok: true, ...found }
+}
+
+async function findKeyUser(keyHash: string): Promise<{ user: PublicUser; keyId: string; scopes: KeyScope[] } | null> {
+  const db = await getDb()
+  let query = keyUserQueries.get(db)
+  if (query === undefined) keyUserQueries.set(db, (query = prepareKeyUser(db)))
+  const [row] = await query.execute({ keyHash })
+  if (row === undefined) return null
+  if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_SECONDS * 1000) {
+    // Guarded in SQL too, so that several instances write at most about once a minute between them.
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: sql`now()` })
+      .where(
+        and(
+          eq(apiKeys.id, row.keyId),
+          or(isNull(apiKeys.lastUsedAt), sql`${apiKeys.lastUsedAt} < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})`),
+        ),
+      )
+  }
+  return { user: toPublicUser(row), keyId: row.keyId, scopes: row.scopes as KeyScope[] }
+}
+
+/**
+ * Fixed-window counts of failed key lookups per address, in memory: on globalThis, since Next may
+ * load this module once per route bundle, and one count must serve them all. Bounded: past
+ * MAX_ADDRESSES the oldest windows are forgotten first (a Map keeps insertion order).
+ */
+const MAX_ADDRESSES = 10_000
+
+const globalForKeys = globalThis as unknown as { keyLookupFailures?: Map<string, { hits: number; resetAt: number }> }
+
+const failures = {
+  current(address: string): { hits: number; resetAt: number } | undefined {
+    const windows = (globalForKeys.keyLookupFailures ??= new Map())
+    const window = windows.get(address)
+    if (window === undefined || window.resetAt > Date.now()) return window
+    windows.delete(address)
+    return undefined
+  },
+  retryAfter(address: string): number | null {
+    const window = failures.current(address)
+    if (window === undefined || window.hits < getEnv().THROTTLE_KEY_FAILURES_PER_IP) return null
+    return Math.max(1, Math.ceil((window.resetAt - Date.now()) / 1000))
+  },
+  count(address: string): void {
+    const window = failures.current(address)
+    if (window !== undefined) {
+      window.hits += 1
+      return
+    }
+    const windows = globalForKeys.keyLookupFailures!
+    windows.set(address, { hits: 1, resetAt: Date.now() + getEnv().THROTTLE_WINDOW_SECONDS * 1000 })
+    for (const oldest of windows.keys()) {
+      if (windows.size <= MAX_ADDRESSES) break
+      windows.delete(oldest)
+    }
+  },
+}
