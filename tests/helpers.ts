@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { expect } from '@playwright/test'
 import postgres from 'postgres'
 import { PASSWORD, ROOT_ADMIN } from './constants'
+import { expectDocumented } from './contract'
 
 export { PASSWORD, ROOT_ADMIN }
 
@@ -16,9 +17,14 @@ export function uniqueName(prefix = 'user'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`
 }
 
-/** A request to the test server, or to another server's `base` URL (tests/servers.ts). */
-export function api(path: string, init: RequestInit = {}, base = BASE_URL): Promise<Response> {
-  return fetch(base + path, { redirect: 'manual', ...init })
+/**
+ * A request to the test server, or to another server's `base` URL (tests/servers.ts). Its answer
+ * must be what /api/openapi.json documents (tests/contract.ts).
+ */
+export async function api(path: string, init: RequestInit = {}, base = BASE_URL): Promise<Response> {
+  const response = await fetch(base + path, { redirect: 'manual', ...init })
+  await expectDocumented(base, init.method ?? 'GET', base + path, response)
+  return response
 }
 
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}, base = BASE_URL): Promise<Response> {
