@@ -202,7 +202,8 @@ async function userForToken(token: string): Promise<{ user: PublicUser; sessionI
 }
 
 const notAuthenticated = () => problem(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' })
-const invalidToken = () => problem(401, 'Could not validate credentials', { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+/** 401 for credentials that were given and are bad, expired or ended (RFC 6750 section 3.1). */
+export const invalidToken = () => problem(401, 'Could not validate credentials', { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
 
 /**
  * The signed-in caller, or a ready 401 (RFC 6750 section 3: `WWW-Authenticate: Bearer`). A

@@ -4,7 +4,9 @@ import type { Client } from './client'
 import { type Db, type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { recordEvent } from './audit'
+import { takeAttempt } from './rate-limit'
 import { apiKeys, users } from './schema'
+import { isSessionUsable } from './sessions'
 import { type PublicUser, lockUser, publicUserColumns, toPublicUser } from './users'
 import type { KeyScope } from './validation'
 
@@ -61,21 +63,36 @@ function toKeyInfo(row: { id: string; name: string; scopes: string[]; prefix: st
   }
 }
 
-export type CreateKeyResult = { ok: true; key: NewKey } | { ok: false; reason: 'too_many' }
+/** Keys a user may create per throttle window: bounds the audit rows a create-delete loop writes. */
+const KEY_CREATIONS_PER_WINDOW = 60
 
-/** A new key for the user, shown to them this once; audited without the key. */
+export type CreateKeyResult =
+  | { ok: true; key: NewKey }
+  | { ok: false; reason: 'too_many' | 'session_ended' }
+  | { ok: false; reason: 'throttled'; retryAfter: number }
+
+/**
+ * A new key for the caller's session, shown to them this once; audited without the key. The
+ * session is checked again under the user's row lock: a request that passed authentication just
+ * before its user was disabled (or its session ended) must not leave a key that enabling the
+ * user would bring back.
+ */
 export async function createKey(
-  userId: number,
+  session: { userId: number; sessionId: string },
   input: { name: string; scopes: KeyScope[]; expires_in_days?: number | null },
   client: Client,
 ): Promise<CreateKeyResult> {
+  const { userId } = session
+  const gate = await takeAttempt([{ key: `keys:created:${userId}`, limit: KEY_CREATIONS_PER_WINDOW }])
+  if (!gate.ok) return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   const key = KEY_PREFIX + randomBytes(32).toString('base64url')
   const prefix = key.slice(0, KEY_PREFIX.length + 8)
   const expiresAt = input.expires_in_days == null ? null : new Date(Date.now() + input.expires_in_days * 24 * 60 * 60 * 1000)
   const db = await getDb()
   return db.transaction(async (tx): Promise<CreateKeyResult> => {
     // The user's row is locked while counting, so concurrent requests cannot pass MAX_KEYS.
-    if ((await lockUser(tx, userId)) === null) throw new Error(`user ${userId} vanished while creating a key`)
+    await lockUser(tx, userId)
+    if (!(await isSessionUsable(tx, session.sessionId, userId))) return { ok: false, reason: 'session_ended' }
     const [counted] = await tx.select({ count: sql<number>`count(*)::int` }).from(apiKeys).where(eq(apiKeys.userId, userId))
     if (counted!.count >= MAX_KEYS) return { ok: false, reason: 'too_many' }
     const [row] = await tx
@@ -145,17 +162,27 @@ export type KeyLookup =
 /**
  * The user and scopes behind a key, if it is live (not deleted, not expired, its user enabled).
  * Failed lookups are counted per client address in this process's memory and, past the limit,
- * refused before the database is asked: a flood of made-up keys costs no queries. (Guessing is
+ * refused before the database is asked: a flood of made-up keys costs no queries. Lookups in
+ * flight are capped per address too, so a parallel burst cannot outrun the count. (Guessing is
  * hopeless anyway, with 256 random bits; the limit protects the database, so it needs no shared
- * state.)
+ * state.) A caller whose address is unknown is not limited, as logins are not: one bucket for all
+ * of them would let one lock the others out.
  */
 export async function lookUpKey(key: string, client: Client): Promise<KeyLookup> {
-  const address = client.ip ?? 'unknown'
-  const retryAfter = failures.retryAfter(address)
-  if (retryAfter !== null) return { ok: false, reason: 'throttled', retryAfter }
-  const found = KEY_PATTERN.test(key) ? await findKeyUser(hashKey(key)) : null
+  const address = client.ip
+  if (address !== null) {
+    const retryAfter = lookups.retryAfter(address)
+    if (retryAfter !== null) return { ok: false, reason: 'throttled', retryAfter }
+  }
+  const done = address === null ? () => {} : lookups.start(address)
+  let found: Awaited<ReturnType<typeof findKeyUser>>
+  try {
+    found = KEY_PATTERN.test(key) ? await findKeyUser(hashKey(key)) : null
+  } finally {
+    done()
+  }
   if (found === null) {
-    failures.count(address)
+    if (address !== null) lookups.fail(address)
     return { ok: false, reason: 'invalid' }
   }
   return { ok: true, ...found }
@@ -183,38 +210,55 @@ async function findKeyUser(keyHash: string): Promise<{ user: PublicUser; keyId: 
 }
 
 /**
- * Fixed-window counts of failed key lookups per address, in memory: on globalThis, since Next may
- * load this module once per route bundle, and one count must serve them all. Bounded: past
- * MAX_ADDRESSES the oldest windows are forgotten first (a Map keeps insertion order).
+ * Per address, in memory: fixed-window counts of failed key lookups, and the lookups in flight.
+ * On globalThis, since Next may load this module once per route bundle, and one count must serve
+ * them all. Bounded: past MAX_ADDRESSES the oldest windows are forgotten first (a Map keeps
+ * insertion order).
  */
 const MAX_ADDRESSES = 10_000
+/** Lookups one address may have waiting on the database at once. */
+const MAX_IN_FLIGHT = 100
 
-const globalForKeys = globalThis as unknown as { keyLookupFailures?: Map<string, { hits: number; resetAt: number }> }
+type LookupState = { failures: Map<string, { hits: number; resetAt: number }>; inFlight: Map<string, number> }
+const globalForKeys = globalThis as unknown as { keyLookups?: LookupState }
 
-const failures = {
-  current(address: string): { hits: number; resetAt: number } | undefined {
-    const windows = (globalForKeys.keyLookupFailures ??= new Map())
-    const window = windows.get(address)
+const lookups = {
+  get state(): LookupState {
+    return (globalForKeys.keyLookups ??= { failures: new Map(), inFlight: new Map() })
+  },
+  window(address: string): { hits: number; resetAt: number } | undefined {
+    const window = lookups.state.failures.get(address)
     if (window === undefined || window.resetAt > Date.now()) return window
-    windows.delete(address)
+    lookups.state.failures.delete(address)
     return undefined
   },
+  /** Seconds to wait, when the address has failed too often or has too many lookups waiting. */
   retryAfter(address: string): number | null {
-    const window = failures.current(address)
-    if (window === undefined || window.hits < getEnv().THROTTLE_KEY_FAILURES_PER_IP) return null
-    return Math.max(1, Math.ceil((window.resetAt - Date.now()) / 1000))
+    const window = lookups.window(address)
+    if (window !== undefined && window.hits >= getEnv().THROTTLE_KEY_FAILURES_PER_IP) return Math.max(1, Math.ceil((window.resetAt - Date.now()) / 1000))
+    return (lookups.state.inFlight.get(address) ?? 0) >= MAX_IN_FLIGHT ? 1 : null
   },
-  count(address: string): void {
-    const window = failures.current(address)
+  /** Counts a lookup in flight; the function given back ends it. */
+  start(address: string): () => void {
+    const { inFlight } = lookups.state
+    inFlight.set(address, (inFlight.get(address) ?? 0) + 1)
+    return () => {
+      const left = inFlight.get(address)! - 1
+      if (left === 0) inFlight.delete(address)
+      else inFlight.set(address, left)
+    }
+  },
+  fail(address: string): void {
+    const window = lookups.window(address)
     if (window !== undefined) {
       window.hits += 1
       return
     }
-    const windows = globalForKeys.keyLookupFailures!
-    windows.set(address, { hits: 1, resetAt: Date.now() + getEnv().THROTTLE_WINDOW_SECONDS * 1000 })
-    for (const oldest of windows.keys()) {
-      if (windows.size <= MAX_ADDRESSES) break
-      windows.delete(oldest)
+    const { failures } = lookups.state
+    failures.set(address, { hits: 1, resetAt: Date.now() + getEnv().THROTTLE_WINDOW_SECONDS * 1000 })
+    for (const oldest of failures.keys()) {
+      if (failures.size <= MAX_ADDRESSES) break
+      failures.delete(oldest)
     }
   },
 }

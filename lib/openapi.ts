@@ -172,6 +172,8 @@ const FORBIDDEN: Record<Exclude<Access, 'anyone'>, string> = {
 }
 
 type Spec = {
+  /** The operationId: what generated clients name the call. */
+  id: string
   summary: string
   description?: string
   tags: string[]
@@ -213,6 +215,7 @@ function operation(spec: Spec): ZodOpenApiOperationObject {
   responses['500'] ??= problem('An unexpected error (never with details).')
   responses['503'] ??= problem('The database is out of reach, or its migrations are behind.')
   return {
+    operationId: spec.id,
     summary: spec.summary,
     description: spec.description,
     tags: spec.tags,
@@ -263,6 +266,7 @@ function buildDocument() {
     paths: {
       '/api/token': {
         post: operation({
+          id: 'loginForAccessToken',
           summary: 'Get tokens: the password grant or the refresh grant',
           description:
             'Form-encoded (or multipart). Sets the browser session cookies too. `grant_type` defaults to `password`. ' +
@@ -284,6 +288,7 @@ function buildDocument() {
       },
       '/api/token/renew': {
         get: operation({
+          id: 'renewSession',
           summary: 'Renew the browser session from its refresh cookie, then go on',
           description: 'For browsers: pages send a visitor here when the access cookie has expired.',
           tags: ['auth'],
@@ -295,6 +300,7 @@ function buildDocument() {
       },
       '/api/logout': {
         post: operation({
+          id: 'logout',
           summary: 'Sign out: end this session',
           tags: ['auth'],
           access: 'session',
@@ -304,6 +310,7 @@ function buildDocument() {
       },
       '/api/users': {
         get: operation({
+          id: 'listUsers',
           summary: 'The user directory (admins)',
           tags: ['admin'],
           access: 'admin',
@@ -312,6 +319,7 @@ function buildDocument() {
           responses: { '200': { description: 'Newest first, 50 a page.', ...json(DirectoryPageSchema) } },
         }),
         post: operation({
+          id: 'signUp',
           summary: 'Sign up',
           description: '200 rather than 201: the FastAPI tutorial\'s clients check for 200.',
           tags: ['users'],
@@ -327,8 +335,9 @@ function buildDocument() {
         }),
       },
       '/api/users/me': {
-        get: operation({ summary: 'The signed-in user', tags: ['users'], access: 'read', method: 'get', responses: { '200': { description: 'The user.', ...json(UserSchema) } } }),
+        get: operation({ id: 'readUsersMe', summary: 'The signed-in user', tags: ['users'], access: 'read', method: 'get', responses: { '200': { description: 'The user.', ...json(UserSchema) } } }),
         patch: operation({
+          id: 'updateUsersMe',
           summary: 'Change your email or full name',
           description: '`null` clears a field; an absent field stays as it is.',
           tags: ['users'],
@@ -340,6 +349,7 @@ function buildDocument() {
       },
       '/api/users/me/password': {
         post: operation({
+          id: 'changePassword',
           summary: 'Change your password',
           tags: ['users'],
           access: 'session',
@@ -354,6 +364,7 @@ function buildDocument() {
       },
       '/api/users/me/items': {
         get: operation({
+          id: 'readOwnItems',
           summary: "Your notes, in the FastAPI tutorial's item shape",
           tags: ['notes'],
           access: 'read',
@@ -363,6 +374,7 @@ function buildDocument() {
       },
       '/api/users/{id}': {
         patch: operation({
+          id: 'updateUser',
           summary: 'Disable, enable, promote or demote a user (admins)',
           description: 'Disabling ends every session and key of the user at once.',
           tags: ['admin'],
@@ -379,6 +391,7 @@ function buildDocument() {
       },
       '/api/users/{id}/sessions': {
         delete: operation({
+          id: 'endUserSessions',
           summary: "End every session of a user (admins)",
           tags: ['admin'],
           access: 'admin',
@@ -389,6 +402,7 @@ function buildDocument() {
       },
       '/api/users/{id}/lockout': {
         delete: operation({
+          id: 'clearLockout',
           summary: 'Lift the 100-failure lock-out of a user (admins)',
           tags: ['admin'],
           access: 'admin',
@@ -399,6 +413,7 @@ function buildDocument() {
       },
       '/api/sessions': {
         get: operation({
+          id: 'listSessions',
           summary: 'Your live sessions',
           tags: ['sessions'],
           access: 'session',
@@ -408,6 +423,7 @@ function buildDocument() {
       },
       '/api/sessions/{id}': {
         delete: operation({
+          id: 'endSession',
           summary: 'End one of your sessions',
           tags: ['sessions'],
           access: 'session',
@@ -417,8 +433,9 @@ function buildDocument() {
         }),
       },
       '/api/notes': {
-        get: operation({ summary: 'Your notes', tags: ['notes'], access: 'read', method: 'get', responses: { '200': { description: 'Oldest first.', ...json(z.array(NoteSchema)) } } }),
+        get: operation({ id: 'listNotes', summary: 'Your notes', tags: ['notes'], access: 'read', method: 'get', responses: { '200': { description: 'Oldest first.', ...json(z.array(NoteSchema)) } } }),
         post: operation({
+          id: 'createNote',
           summary: 'Add a note',
           tags: ['notes'],
           access: 'write',
@@ -429,6 +446,7 @@ function buildDocument() {
       },
       '/api/notes/{id}': {
         get: operation({
+          id: 'readNote',
           summary: 'One of your notes',
           tags: ['notes'],
           access: 'read',
@@ -437,6 +455,7 @@ function buildDocument() {
           responses: { '200': { description: 'The note.', ...json(NoteSchema) }, '404': problem("Note not found (also another user's).") },
         }),
         patch: operation({
+          id: 'updateNote',
           summary: 'Change a note',
           tags: ['notes'],
           access: 'write',
@@ -446,6 +465,7 @@ function buildDocument() {
           responses: { '200': { description: 'The note.', ...json(NoteSchema) }, '404': problem('Note not found.') },
         }),
         delete: operation({
+          id: 'deleteNote',
           summary: 'Delete a note',
           tags: ['notes'],
           access: 'write',
@@ -456,6 +476,7 @@ function buildDocument() {
       },
       '/api/keys': {
         get: operation({
+          id: 'listKeys',
           summary: 'Your personal access tokens',
           description: 'Never the keys themselves.',
           tags: ['keys'],
@@ -464,17 +485,23 @@ function buildDocument() {
           responses: { '200': { description: 'Oldest first.', ...json(z.array(KeySchema)) } },
         }),
         post: operation({
+          id: 'createKey',
           summary: 'Create a personal access token',
           description: 'The key is in this answer only; it is stored as a hash.',
           tags: ['keys'],
           access: 'session',
           method: 'post',
           body: NewKeySchema,
-          responses: { '201': { description: 'The new key.', ...json(NewKeyResponseSchema) }, '409': problem('You already have 50 tokens.') },
+          responses: {
+            '201': { description: 'The new key.', ...json(NewKeyResponseSchema) },
+            '409': problem('You already have 50 tokens.'),
+            '429': { description: 'Too many keys created in a window (60), or too many failed key lookups.', headers: retryAfter, ...json(ProblemSchema) },
+          },
         }),
       },
       '/api/keys/{id}': {
         delete: operation({
+          id: 'deleteKey',
           summary: 'Delete a personal access token',
           tags: ['keys'],
           access: 'session',
@@ -485,6 +512,7 @@ function buildDocument() {
       },
       '/api/audit': {
         get: operation({
+          id: 'listAuditEvents',
           summary: 'The audit log (admins)',
           tags: ['admin'],
           access: 'admin',
@@ -495,6 +523,7 @@ function buildDocument() {
       },
       '/api/health': {
         get: operation({
+          id: 'health',
           summary: 'Readiness',
           tags: ['operations'],
           access: 'anyone',
@@ -507,6 +536,7 @@ function buildDocument() {
       },
       '/api/openapi.json': {
         get: operation({
+          id: 'openapi',
           summary: 'This document',
           tags: ['operations'],
           access: 'anyone',
@@ -518,10 +548,10 @@ function buildDocument() {
   })
 }
 
-let document: ReturnType<typeof buildDocument> | undefined
+let serialized: string | undefined
 
-/** The document, built once per process. */
-export function openApiDocument(): ReturnType<typeof buildDocument> {
-  document ??= buildDocument()
-  return document
+/** The document as JSON, built once per process. */
+export function openApiJson(): string {
+  serialized ??= JSON.stringify(buildDocument())
+  return serialized
 }

@@ -73,6 +73,20 @@ function prepareSessionUser(db: Db) {
 
 const sessionUserQueries = new WeakMap<Db, ReturnType<typeof prepareSessionUser>>()
 
+/**
+ * True while the session can still act for its user, checked inside the caller's transaction
+ * after it locked the user's row: a change that ends sessions (disabling, a new password, an
+ * admin ending them) either committed before, and this sees it, or waits for the caller.
+ */
+export async function isSessionUsable(tx: Tx, sessionId: string, userId: number): Promise<boolean> {
+  const rows = await tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), usable()))
+  return rows.length > 0
+}
+
 /** The session's user if the session is usable: one query for both. */
 export async function getSessionUser(sessionId: string, userId: number): Promise<PublicUser | null> {
   const db = await getDb()

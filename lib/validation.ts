@@ -17,11 +17,16 @@ function text() {
     .refine((value) => !value.includes('\0'), 'Must not contain a NUL byte')
 }
 
-/** One line of text as people type it: no control characters (no newline, no tab). */
+/**
+ * One line of text as people type it: no control characters (no newline, no tab), no line or
+ * paragraph separators, and no bidirectional overrides or isolates, which could make a name read
+ * differently where an admin sees it (a key named to look like another). Emoji sequences stay.
+ */
 function line(what: string, max: number) {
   return text()
     .max(max, `${what} must be at most ${max} characters`)
     .refine((value) => !/\p{Cc}/u.test(value), `${what} must not contain control characters`)
+    .refine((value) => !/[\u2028\u2029\u202A-\u202E\u2066-\u2069]/u.test(value), `${what} must not contain line separators or text-direction characters`)
 }
 
 export const UsernameSchema = z

@@ -1,5 +1,7 @@
+import http from 'node:http'
+import net from 'node:net'
 import { expect, test } from '@playwright/test'
-import { PASSWORD, api, bearer, expect401, newAdmin, newSession, patchJson, postJson, withSql } from '../helpers'
+import { BASE_URL, PASSWORD, api, bearer, expect401, logIn, newAdmin, newSession, patchJson, postJson, withSql } from '../helpers'
 import { startServer, waitForHealth } from '../servers'
 
 // Personal access tokens: shown once, stored as a hash, scoped, and ended at once by deleting the
@@ -147,6 +149,7 @@ test('key requests are validated: 422 in FastAPI shape, a bad id 404, at most 50
     [{ name: '', scopes: ['read'] }, 'name'],
     [{ name: 'x'.repeat(101), scopes: ['read'] }, 'name'],
     [{ name: 'tab\there', scopes: ['read'] }, 'name'],
+    [{ name: 'deploy\u202Egnp.exe', scopes: ['read'] }, 'name'],
     [{ name: 'ok' }, 'scopes'],
     [{ name: 'ok', scopes: [] }, 'scopes'],
     [{ name: 'ok', scopes: ['write'] }, 'scopes'],
@@ -197,5 +200,51 @@ test('failed key lookups are throttled per address before the database is asked'
     expect(await throttled.json()).toEqual({ detail: expect.stringMatching(/^Too many/) })
   } finally {
     await server.stop()
+  }
+})
+
+test('a key requested while its user is being disabled is never made', async () => {
+  const { id, token, username } = await newSession()
+  const { token: adminToken } = await newAdmin()
+  // The request is authenticated as soon as its headers arrive; its body comes after the disable.
+  const body = JSON.stringify({ name: 'late', scopes: ['read', 'write'] })
+  const request = http.request(`${BASE_URL}/api/keys`, { method: 'POST', headers: { ...bearer(token), 'content-type': 'application/json', 'content-length': String(body.length) } })
+  const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    request.on('response', (response) => {
+      let text = ''
+      response.on('data', (chunk) => (text += chunk))
+      response.on('end', () => resolve({ status: response.statusCode!, text }))
+    })
+    request.on('error', reject)
+  })
+  request.write(body.slice(0, 5))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect((await patchJson(`/api/users/${id}`, { disabled: true }, bearer(adminToken))).status).toBe(200)
+  request.end(body.slice(5))
+  const { status, text } = await answered
+  expect([status, JSON.parse(text)]).toEqual([401, { detail: 'Could not validate credentials' }])
+  expect((await patchJson(`/api/users/${id}`, { disabled: false }, bearer(adminToken))).status).toBe(200)
+  expect(await (await api('/api/keys', { headers: bearer(await logIn(username)) })).json()).toEqual([])
+})
+
+test('a burst of lookups waiting on the database is capped per address', async () => {
+  // A database that accepts connections and never answers: every lookup waits.
+  const silent = net.createServer(() => {})
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const port = (silent.address() as net.AddressInfo).port
+  const server = startServer(3182, { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/silent` })
+  const abort = new AbortController()
+  try {
+    await expect.poll(async () => (await fetch(`${server.url}/api/openapi.json`).catch(() => null))?.status, { timeout: 60_000 }).toBe(200)
+    const answers = Array.from({ length: 120 }, (_, n) =>
+      fetch(`${server.url}/api/users/me`, { headers: bearer(`pgk_${String(n).padStart(43, 'C')}`), signal: abort.signal }).then((response) => response.status, () => 'aborted'),
+    )
+    const settled = await Promise.all(answers.map((answer) => Promise.race([answer, new Promise((resolve) => setTimeout(() => resolve('waiting'), 3_000))])))
+    expect(settled.filter((status) => status === 429)).toHaveLength(20)
+    expect(settled.filter((status) => status === 'waiting')).toHaveLength(100)
+  } finally {
+    abort.abort()
+    await server.stop()
+    silent.close()
   }
 })

@@ -1,6 +1,6 @@
-import { requireUser } from '@/lib/auth'
+import { invalidToken, requireUser } from '@/lib/auth'
 import { readClient } from '@/lib/client'
-import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
+import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { MAX_KEYS, createKey, listKeys } from '@/lib/keys'
 import { NewKeySchema } from '@/lib/validation'
 
@@ -17,8 +17,12 @@ export const POST = route(async (request) => {
   if (auth instanceof Response) return auth
   const body = await parseJson(request, NewKeySchema)
   if (!body.ok) return body.response
-  const result = await createKey(auth.user.id, body.data, readClient(request))
-  return result.ok ? json(result.key, 201) : problem(409, `You already have ${MAX_KEYS} tokens: delete one first`)
+  const result = await createKey({ userId: auth.user.id, sessionId: auth.sessionId }, body.data, readClient(request))
+  if (result.ok) return json(result.key, 201)
+  if (result.reason === 'throttled') return tooManyRequests(result.retryAfter)
+  // The session ended (or the user was disabled) while this request was on its way.
+  if (result.reason === 'session_ended') return invalidToken()
+  return problem(409, `You already have ${MAX_KEYS} tokens: delete one first`)
 })
 
 export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET', 'POST')

@@ -1,8 +1,8 @@
-import { json, otherMethods, route } from '@/lib/http'
-import { openApiDocument } from '@/lib/openapi'
+import { otherMethods, route } from '@/lib/http'
+import { openApiJson } from '@/lib/openapi'
 
 // The API described in OpenAPI 3.1, generated from the handlers' own zod schemas (lib/openapi.ts);
 // /docs renders it.
-export const GET = route(async () => json(openApiDocument()))
+export const GET = route(async () => new Response(openApiJson(), { headers: { 'content-type': 'application/json' } }))
 
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET')
