@@ -6,7 +6,11 @@ const nextConfig = {
   serverExternalPackages: ['@electric-sql/pglite', 'piscina'],
   // The hash workers load this file (and bcryptjs) at run time, outside the bundle.
   // drizzle/ is read at run time too: health compares it with the database's migrations.
-  outputFileTracingIncludes: { '/api/**/*': ['./lib/hash-worker.mjs', './node_modules/bcryptjs/**', './drizzle/**'] },
+  // /docs serves Swagger UI's two files from node_modules/swagger-ui-dist (app/docs/[file]/route.ts).
+  outputFileTracingIncludes: {
+    '/api/**/*': ['./lib/hash-worker.mjs', './node_modules/bcryptjs/**', './drizzle/**'],
+    '/docs/*': ['./node_modules/swagger-ui-dist/swagger-ui-bundle.js', './node_modules/swagger-ui-dist/swagger-ui.css'],
+  },
   // FastAPI-tutorial clients call `/users/me/`: Next then serves both forms, instead of a 308
   // that clients which do not follow redirects on POST would trip over.
   skipTrailingSlashRedirect: true,

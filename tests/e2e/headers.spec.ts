@@ -15,7 +15,7 @@ test('every page works under its Content-Security-Policy, and the policy is enfo
   })
   const { username } = await signUp()
 
-  for (const path of ['/signup', '/no-such-page', '/login']) {
+  for (const path of ['/signup', '/no-such-page', '/docs', '/login']) {
     const response = await page.goto(path)
     expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[\w+/=]+' 'strict-dynamic'/)
   }
