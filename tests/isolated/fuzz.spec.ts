@@ -1,12 +1,14 @@
 import { expect, test } from '@playwright/test'
 import fc from 'fast-check'
 import postgres from 'postgres'
-import { BASE_URL, newSession } from '../helpers'
+import { expectDocumented } from '../contract'
+import { BASE_URL, bearer, newSession, postJson } from '../helpers'
 
 // Property-based: random and hostile bodies, headers and tokens at every endpoint. Whatever comes
-// in, the answer is never a 5xx; every error is JSON with a `detail`; and a rejected request
-// writes no row (counted on PostgreSQL, with nothing else running: this project runs alone).
-// Failed logins do write throttle counters, by design; users, sessions and notes are counted.
+// in, the answer is never a 5xx; every error is JSON with a `detail`; every answer is what
+// /api/openapi.json documents; and a rejected request writes no row (counted on PostgreSQL, with
+// nothing else running: this project runs alone). Failed logins do write throttle counters, by
+// design; users, sessions, notes and keys are counted.
 
 const endpoints: [string, string][] = [
   ['POST', '/api/token'],
@@ -21,6 +23,14 @@ const endpoints: [string, string][] = [
   ['GET', '/api/token/renew'],
   ['GET', '/api/health'],
   ['PUT', '/api/no-such-thing'],
+  ['GET', '/api/notes'],
+  ['POST', '/api/notes'],
+  ['PATCH', '/api/notes/1'],
+  ['DELETE', '/api/notes/2147483647'],
+  ['GET', '/api/keys'],
+  ['POST', '/api/keys'],
+  ['DELETE', '/api/keys/00000000-0000-4000-8000-000000000000'],
+  ['GET', '/api/openapi.json'],
 ]
 
 const hostileText = fc.oneof(
@@ -30,7 +40,7 @@ const hostileText = fc.oneof(
 )
 const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 })
 
-const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role']
+const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role', 'text', 'completed', 'name', 'scopes', 'expires_in_days']
 const hostileObject = fc.dictionary(fc.constantFrom(...fieldNames), fc.oneof(hostileText, fc.integer(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 3 })))
 
 const body = fc.oneof(
@@ -47,7 +57,8 @@ const body = fc.oneof(
 const token = fc.oneof(
   ascii,
   fc.tuple(fc.base64String({ maxLength: 40 }), fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 43 })).map((parts) => parts.join('.')),
-  fc.constantFrom('eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', '00000000-0000-4000-8000-000000000000.0.' + 'A'.repeat(43)),
+  fc.constantFrom('eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.', '00000000-0000-4000-8000-000000000000.0.' + 'A'.repeat(43), 'pgk_', `pgk_${'A'.repeat(43)}`),
+  fc.base64String({ minLength: 40, maxLength: 48 }).map((value) => `pgk_${value}`),
 )
 
 const request = fc.record({
@@ -67,15 +78,16 @@ test('no input makes any endpoint fail with a 5xx, answer without a detail, or w
   const count = async () =>
     sql === null
       ? null
-      : (await sql`select (select count(*) from users)::int as users, (select count(*) from sessions)::int as sessions, (select count(*) from notes)::int as notes`)[0]!
-  // One real session, so that some requests reach the handlers' signed-in paths.
+      : (await sql`select (select count(*) from users)::int as users, (select count(*) from sessions)::int as sessions, (select count(*) from notes)::int as notes, (select count(*) from api_keys)::int as keys`)[0]!
+  // One real session and one real key, so that some requests reach the handlers' signed-in paths.
   const { token: real } = await newSession()
+  const { key } = await (await postJson('/api/keys', { name: 'fuzz', scopes: ['read', 'write'] }, bearer(real))).json()
   const before = await count()
-  const created = { users: 0, sessions: 0, notes: 0 }
+  const created = { users: 0, sessions: 0, notes: 0, keys: 0 }
   let signedIn = 0
   try {
     await fc.assert(
-      fc.asyncProperty(request, fc.boolean(), async (input, useRealToken) => {
+      fc.asyncProperty(request, fc.boolean(), fc.boolean(), async (input, useRealToken, asKey) => {
         const [defaultMethod, path] = input.endpoint
         const method = input.method ?? defaultMethod
         const headers: Record<string, string> = {}
@@ -83,7 +95,7 @@ test('no input makes any endpoint fail with a 5xx, answer without a detail, or w
         // The real token reaches the signed-in paths; it is kept away from those that would end
         // its session, so later runs still get past authentication.
         const mayEndSession = path === '/api/logout' || path.startsWith('/api/sessions/')
-        if (input.authorization !== undefined) headers.authorization = useRealToken && !mayEndSession ? `Bearer ${real}` : input.authorization
+        if (input.authorization !== undefined) headers.authorization = useRealToken && !mayEndSession ? `Bearer ${asKey ? key : real}` : input.authorization
         if (input.cookie !== undefined) headers.cookie = input.cookie
         // A valid access cookie takes /api/token/renew to the redirect that carries `next`.
         if (path === '/api/token/renew' && useRealToken) headers.cookie = `passgate_access=${real}`
@@ -95,14 +107,17 @@ test('no input makes any endpoint fail with a 5xx, answer without a detail, or w
           body: method === 'GET' || input.body === undefined ? undefined : input.body.data,
           redirect: 'manual',
         })
-        const text = await response.text()
+        const text = await response.clone().text()
         expect(response.status, `${method} ${path} -> ${response.status} ${text}`).toBeLessThan(500)
+        await expectDocumented(BASE_URL, method, BASE_URL + path, response)
         if (response.status >= 400) {
           expect(response.headers.get('content-type')).toContain('application/json')
           expect(JSON.parse(text)).toHaveProperty('detail')
         }
         if (response.status === 200 && method === 'POST' && path === '/api/users') created.users++
         if (response.status === 200 && method === 'POST' && path === '/api/token') created.sessions++
+        if (response.status === 201 && method === 'POST' && path === '/api/notes') created.notes++
+        if (response.status === 201 && method === 'POST' && path === '/api/keys') created.keys++
         if (useRealToken && !mayEndSession) signedIn += response.status === 401 ? 0 : 1
         if (response.status === 303) expect(response.headers.get('location')).toMatch(/^\/(?![/\\])/) // only ever a path here
       }),
@@ -111,7 +126,7 @@ test('no input makes any endpoint fail with a 5xx, answer without a detail, or w
     expect(signedIn).toBeGreaterThan(0) // the signed-in paths were exercised, not only 401s
     const after = await count()
     if (before !== null && after !== null) {
-      expect({ users: after.users - before.users, sessions: after.sessions - before.sessions, notes: after.notes - before.notes }).toEqual(created)
+      expect({ users: after.users - before.users, sessions: after.sessions - before.sessions, notes: after.notes - before.notes, keys: after.keys - before.keys }).toEqual(created)
     }
   } finally {
     await sql?.end()
