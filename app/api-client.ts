@@ -25,6 +25,13 @@ export async function readApiError(response: Response): Promise<ApiError> {
   return { status: response.status, message, fields }
 }
 
+export const UNREACHABLE = 'Could not reach the server. Try again.'
+
+/** What to tell the user about a request that failed: its API error, or `null` when fetch itself threw. */
+export async function failureMessage(response: Response | null): Promise<string> {
+  return response === null ? UNREACHABLE : (await readApiError(response)).message
+}
+
 /**
  * A form that calls the API: `send` makes the request from the form's data; on success `done`
  * runs, otherwise the error is kept for display. Pending while the request is in flight.
@@ -43,7 +50,7 @@ export function useApiForm(send: (form: FormData) => Promise<Response>, done: (r
       if (response.ok) await done(response, element)
       else setError(await readApiError(response))
     } catch {
-      setError({ status: 0, message: 'Could not reach the server. Try again.', fields: {} })
+      setError({ status: 0, message: UNREACHABLE, fields: {} })
     }
     setPending(false)
   }

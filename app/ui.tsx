@@ -13,6 +13,10 @@ export function Card({ title, children }: { title: string; children: ReactNode }
   )
 }
 
+/** The look of a text box, for the controls Field does not make (a select). */
+export const CONTROL =
+  'block w-full rounded-md border border-gray-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500 focus:outline-none aria-invalid:border-red-500'
+
 type FieldProps = InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; error?: string; hint?: string }
 
 export function Field({ label, name, error, hint, ...input }: FieldProps) {
@@ -27,7 +31,7 @@ export function Field({ label, name, error, hint, ...input }: FieldProps) {
         name={name}
         aria-invalid={error !== undefined}
         aria-describedby={describedBy}
-        className="block w-full rounded-md border border-gray-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500 focus:outline-none aria-invalid:border-red-500"
+        className={CONTROL}
         {...input}
       />
       {error !== undefined ? (

@@ -3,7 +3,7 @@
 import Form from 'next/form'
 import Link from 'next/link'
 import { useState } from 'react'
-import { readApiError } from '@/app/api-client'
+import { failureMessage } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { deviceName } from '@/app/device-name'
 import { KIND_LABELS, describeEvent } from '@/app/event-text'
@@ -39,7 +39,7 @@ export function AuditLog({ first, params, username, filterError }: { first: Audi
       setItems((current) => [...current, ...page.items])
       setNext(page.next_cursor)
     } else {
-      setError(response === null ? 'Could not reach the server. Try again.' : (await readApiError(response)).message)
+      setError(await failureMessage(response))
     }
     setLoading(false)
   }

@@ -3,12 +3,16 @@ import { LocalTime } from '@/app/local-time'
 import { listDirectory } from '@/lib/admin'
 import { listEvents, listOwnEvents } from '@/lib/audit'
 import { getPageSession } from '@/lib/auth'
+import { listKeys } from '@/lib/keys'
 import { loginPath } from '@/lib/next-path'
+import { listNotes } from '@/lib/notes'
 import { listSessions } from '@/lib/sessions'
 import { getUser } from '@/lib/users'
 import { PASSWORD_HINT } from '@/lib/validation'
+import { AccessTokens } from './access-tokens'
 import { adminHref } from './admin-params'
 import { AuditLog } from './audit-log'
+import { NotesPanel } from './notes-panel'
 import { PasswordForm } from './password-form'
 import { ProfileForm } from './profile-form'
 import { readAdminParams } from './read-admin-params'
@@ -30,7 +34,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
   if (session === null) redirect(loginPath('/admin'))
   const { user, sessionId } = session
   const isAdmin = user.role === 'admin'
-  const [sessions, events] = await Promise.all([listSessions(user.id, sessionId), listOwnEvents(user.id)])
+  const [sessions, events, notes, tokens] = await Promise.all([listSessions(user.id, sessionId), listOwnEvents(user.id), listNotes(user.id), listKeys(user.id)])
   return (
     <main className={`mx-auto space-y-6 px-4 py-8 sm:py-12 ${isAdmin ? 'max-w-6xl' : 'max-w-3xl'}`}>
       <header className="flex flex-wrap items-center justify-between gap-4">
@@ -58,8 +62,18 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
           <PasswordForm passwordHint={PASSWORD_HINT} />
         </Section>
       </div>
+      <Section id="notes" title="Your notes">
+        <NotesPanel first={notes} />
+      </Section>
       <Section id="sessions" title="Where you are signed in">
         <SessionsTable sessions={sessions} />
+      </Section>
+      <Section
+        id="tokens"
+        title="Access tokens"
+        description="Personal access tokens for scripts: a token acts as you through the API, but cannot manage tokens, sessions, your password or other users."
+      >
+        <AccessTokens tokens={tokens} />
       </Section>
       <Section id="activity" title="Recent security activity" description="Sign-ins, wrong passwords and changes to your account. Something you do not recognize? Change your password.">
         <SecurityActivity events={events} />
@@ -72,7 +86,9 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
 function AdminNav() {
   const links = [
     ['#account', 'Your account'],
+    ['#notes', 'Notes'],
     ['#sessions', 'Sessions'],
+    ['#tokens', 'Access tokens'],
     ['#activity', 'Your activity'],
     ['#users', 'Users'],
     ['#audit', 'Audit log'],

@@ -11,7 +11,7 @@ export function SecurityActivity({ events }: { events: AuditEntry[] }) {
       {events.map((event) => (
         <li key={event.id} data-testid="activity-item" className="grid gap-x-4 gap-y-0.5 py-2 sm:grid-cols-[minmax(0,1fr)_auto]">
           <div className="min-w-0">
-            <p className="font-medium">{describeEvent(event)}</p>
+            <p className="font-medium wrap-anywhere">{describeEvent(event)}</p>
             {/* An admin's doing names the admin, not the admin's device and address. */}
             {event.actor !== null && event.actor_id !== event.target_id ? (
               <p className="text-gray-600 wrap-anywhere">By {event.actor}, an admin</p>

@@ -4,7 +4,7 @@ import Form from 'next/form'
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { readApiError } from '@/app/api-client'
+import { UNREACHABLE, failureMessage, readApiError } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
@@ -54,7 +54,7 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
       setNext(page.next_cursor)
       setOutcome(null)
     } else {
-      setOutcome({ ok: false, message: response === null ? 'Could not reach the server. Try again.' : (await readApiError(response)).message })
+      setOutcome({ ok: false, message: await failureMessage(response) })
     }
     setLoading(false)
   }
@@ -74,7 +74,7 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
         setOutcome({ ok: false, message: `Could not ${ACTIONS[action].button.toLowerCase()} ${user.username}: ${(await readApiError(response)).message}` })
       }
     } catch {
-      setOutcome({ ok: false, message: 'Could not reach the server. Try again.' })
+      setOutcome({ ok: false, message: UNREACHABLE })
     }
     setActing(false)
     setAsking(null)

@@ -1,10 +1,11 @@
 import { type Page, expect, test } from '@playwright/test'
-import { PASSWORD, api, bearer, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
+import { PASSWORD, api, bearer, newAdmin, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
 import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn } from './browser'
 
 // Every page, on a desktop and on a phone: no WCAG 2.1 AA violation that axe-core finds, and
 // nothing wider than the window. The accounts carry the long values that break layouts: a long
-// email, a long user agent, failed sign-ins in the activity list.
+// email, a long user agent, failed sign-ins in the activity list, a note and a token name without
+// a space to break at.
 
 /** Checked once the page has hydrated, so that axe sees what a visitor sees (local times, enabled buttons). */
 async function check(page: Page): Promise<void> {
@@ -34,6 +35,10 @@ async function busyUser(): Promise<{ id: number; username: string }> {
     body: new URLSearchParams({ username: user.username, password: PASSWORD }),
   })
   expect(phone.status).toBe(200)
+  const token = bearer((await phone.json()).access_token)
+  expect((await postJson('/api/notes', { text: 'n'.repeat(1000) }, token)).status).toBe(201)
+  expect((await postJson('/api/notes', { text: 'a ticked note', completed: true }, token)).status).toBe(201)
+  expect((await postJson('/api/keys', { name: 'k'.repeat(100), scopes: ['read', 'write'], expires_in_days: 7 }, token)).status).toBe(201)
   expect((await requestToken(user.username, 'not the password')).status).toBe(401)
   return user
 }
@@ -69,6 +74,18 @@ for (const [device, viewport] of [
       await signIn(page, user.username)
       await expect(page.getByTestId('session-row')).toHaveCount(2)
       await expect(page.getByTestId('activity-item').filter({ hasText: 'Wrong password' })).toHaveCount(1)
+      await expect(page.getByTestId('note')).toHaveCount(2)
+      await expect(page.getByTestId('token-row')).toHaveCount(1)
+      await check(page)
+
+      // With a new token in its one-time box, and a note refused next to its field.
+      const tokens = page.getByRole('region', { name: 'Access tokens' })
+      await tokens.getByLabel('Name').fill('t'.repeat(100))
+      await tokens.getByRole('button', { name: 'Create token' }).click()
+      await expect(tokens.getByTestId('new-token')).toBeVisible()
+      const notes = page.getByRole('region', { name: 'Your notes' })
+      await notes.getByRole('button', { name: 'Add' }).click()
+      await expect(notes.locator('#text-error')).toBeVisible()
       await check(page)
     })
 
