@@ -75,7 +75,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
       >
         <AccessTokens tokens={tokens} />
       </Section>
-      <Section id="activity" title="Recent security activity" description="Sign-ins, wrong passwords and changes to your account. Something you do not recognize? Change your password.">
+      <Section id="activity" title="Recent security activity" description="Sign-ins, wrong passwords and changes to your account. Something you do not recognize? Change your password and delete any access token you did not create.">
         <SecurityActivity events={events} />
       </Section>
       {isAdmin ? <AdminSections currentUserId={user.id} searchParams={await searchParams} /> : null}
