@@ -196,13 +196,19 @@ function row(store: string, scenario: string, what: string, result: Result, expe
   }
 }
 
-async function setUp(): Promise<string> {
+async function setUp(): Promise<{ token: string; key: string }> {
   for (let i = 0; i < USERS; i++) {
     const response = await fetch(`${base}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `${run}_${i}`, password: PASSWORD }) })
     if (response.status !== 200 && response.status !== 409) throw new Error(`sign-up failed: ${response.status}`)
   }
   const login = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ username: `${run}_0`, password: PASSWORD }) })
-  return ((await login.json()) as { access_token: string }).access_token
+  const token = ((await login.json()) as { access_token: string }).access_token
+  const created = await fetch(`${base}/api/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', scopes: ['read'] }),
+  })
+  return { token, key: ((await created.json()) as { key: string }).key }
 }
 
 // Hashing scenarios: a short warm-up, and pauses long enough for the hashes that wrk's closed
@@ -217,7 +223,7 @@ async function benchStore(store: string): Promise<{ rows: Row[]; rss: number; mu
   const rows: Row[] = []
   let rss: number
   try {
-    const token = await setUp()
+    const { token, key } = await setUp()
     const signUp = luaScript('signup', `
 local counter = 0
 local tag = ""
@@ -235,6 +241,7 @@ request = function()
     "username=${run}_" .. (counter % ${USERS}) .. "&password=${PASSWORD.replaceAll(' ', '+')}")
 end`)
     const me = luaScript('me', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token}"`)
+    const withKey = luaScript('key', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${key}"`)
     const badToken = luaScript('bad', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token.slice(0, -4)}AAAA"`)
     // A handler that does nothing but answer JSON, through the same route() pipeline: the
     // catch-all's 404 for unknown API paths.
@@ -245,6 +252,7 @@ end`)
     // The first scenario on the request thread's hot path: warmed longer, as the later ones have
     // been by those before them.
     rows.push(row(store, 'c', 'GET /api/users/me', await measure(me, duration, connections, { warmUp: 6 })))
+    rows.push(row(store, 'k', 'GET /api/users/me with a personal access token', await measure(withKey, duration, connections)))
     await measure(me, 1, connections, { warmUp: 1 }) // settled and warm before the storm starts
     const storm = wrk(logIn, duration + 1, stormConnections)
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -260,7 +268,7 @@ end`)
   if (store !== 'postgres' || cores < 2) return { rows, rss }
   const multi = await startServer(store, cores)
   try {
-    const token = await setUp()
+    const { token } = await setUp()
     const me = luaScript('me-multi', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token}"`)
     rows.push(row(store, 'c-multi', `GET /api/users/me, WEB_CONCURRENCY=${cores}`, await measure(me, duration, connections, { warmUp: 6 })))
     return { rows, rss, multiRss: rssMb(multi.child.pid!) }
