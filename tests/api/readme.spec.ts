@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { BASE_URL, requestToken, uniqueName } from '../helpers'
 
 // The README's curl examples, run as written (against this test server, with a fresh username).
