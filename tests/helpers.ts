@@ -7,10 +7,25 @@ import { expectDocumented } from './contract'
 export { PASSWORD, ROOT_ADMIN }
 
 // Shared by the API and e2e suites. Plain fetch (no cookie jar): each call says exactly which
-// credentials it sends.
+// credentials it sends. Each request takes another server's `base` URL last (tests/servers.ts).
+// tests/fixtures.ts builds the fixtures and named assertions on these.
 
 export const BASE_URL = `http://127.0.0.1:${process.env.TEST_PORT ?? 3100}`
 export const TEST_SECRET = new TextEncoder().encode(process.env.AUTH_SECRET)
+
+export type User = { id: number; username: string; password: string }
+/** A user signed in: the bearer token of one of its sessions. */
+export type Session = User & { token: string }
+/** A row of GET /api/sessions. */
+export type LiveSession = {
+  id: string
+  current: boolean
+  user_agent: string | null
+  ip: string | null
+  created_at: string
+  last_used_at: string
+  expires_at: string
+}
 
 /** A username no other test uses (tests run in parallel and share the database). */
 export function uniqueName(prefix = 'user'): string {
@@ -35,44 +50,83 @@ export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` }
 }
 
-export async function signUp(fields: Record<string, unknown> = {}): Promise<{ id: number; username: string; password: string }> {
+/** A new user (a fresh name and PASSWORD unless `fields` say otherwise); fails the test unless sign-up is 200. */
+export async function signUp(fields: Record<string, unknown> = {}, base = BASE_URL): Promise<User> {
   const username = (fields.username as string | undefined) ?? uniqueName()
   const password = (fields.password as string | undefined) ?? PASSWORD
-  const response = await postJson('/api/users', { username, password, ...fields })
+  const response = await postJson('/api/users', { username, password, ...fields }, {}, base)
   expect(response.status, await response.clone().text()).toBe(200)
   const user = (await response.json()) as { id: number }
   return { id: user.id, username, password }
 }
 
-export function requestToken(username: string, password: string): Promise<Response> {
-  return api('/api/token', { method: 'POST', body: new URLSearchParams({ username, password }) })
+/** The password grant, with what else a browser or script sends (a device cookie, a User-Agent). */
+export function requestToken(username: string, password: string, headers: Record<string, string> = {}, base = BASE_URL): Promise<Response> {
+  return api('/api/token', { method: 'POST', headers, body: new URLSearchParams({ username, password }) }, base)
 }
 
-export async function logIn(username: string, password = PASSWORD): Promise<string> {
-  const response = await requestToken(username, password)
+export function refreshGrant(refreshToken: string, base = BASE_URL): Promise<Response> {
+  return api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }) }, base)
+}
+
+/** A new session's access token; fails the test unless the grant is 200. */
+export async function logIn(username: string, password = PASSWORD, base = BASE_URL): Promise<string> {
+  const response = await requestToken(username, password, {}, base)
   expect(response.status, await response.clone().text()).toBe(200)
   return ((await response.json()) as { access_token: string }).access_token
 }
 
+/** `user` signed in with a new session. */
+export async function withToken(user: User): Promise<Session> {
+  return { ...user, token: await logIn(user.username, user.password) }
+}
+
 /** A signed-up, signed-in user with its bearer token. */
-export async function newSession(): Promise<{ id: number; username: string; token: string }> {
-  const user = await signUp()
-  return { id: user.id, username: user.username, token: await logIn(user.username) }
+export async function newSession(): Promise<Session> {
+  return withToken(await signUp())
 }
 
 let rootAdmin: Promise<string> | undefined
 
 /** A new user made admin by the root admin (whose token each test worker gets once). */
-export async function newAdmin(): Promise<{ id: number; username: string; token: string }> {
+export async function newAdmin(): Promise<Session> {
   rootAdmin ??= logIn(ROOT_ADMIN)
   const user = await signUp()
   const promoted = await patchJson(`/api/users/${user.id}`, { role: 'admin' }, bearer(await rootAdmin))
   expect(promoted.status, await promoted.clone().text()).toBe(200)
-  return { id: user.id, username: user.username, token: await logIn(user.username) }
+  return withToken(user)
 }
 
 export function patchJson(path: string, body: unknown, headers: Record<string, string> = {}, base = BASE_URL): Promise<Response> {
   return api(path, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }, base)
+}
+
+/** GET /api/users/me: how most tests ask whether a token still works. */
+export function me(token: string, base = BASE_URL): Promise<Response> {
+  return api('/api/users/me', { headers: bearer(token) }, base)
+}
+
+export function logOut(token: string, base = BASE_URL): Promise<Response> {
+  return api('/api/logout', { method: 'POST', headers: bearer(token) }, base)
+}
+
+/** POST /api/users/me/password with the bearer token and any other `headers` (a device cookie). */
+export function changePassword(token: string, current: string, next: string, headers: Record<string, string> = {}, base = BASE_URL): Promise<Response> {
+  return postJson('/api/users/me/password', { current_password: current, new_password: next }, { ...bearer(token), ...headers }, base)
+}
+
+/** GET /api/sessions; fails the test unless it is 200. */
+export async function liveSessions(token: string, base = BASE_URL): Promise<LiveSession[]> {
+  const response = await api('/api/sessions', { headers: bearer(token) }, base)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response.json()
+}
+
+/** The `name=value` of the cookie a response sets, for a Cookie header; fails the test if it sets none. */
+export function cookiePair(response: Response, name: string): string {
+  const set = response.headers.getSetCookie().find((cookie) => cookie.startsWith(`${name}=`))
+  expect(set, `the response should set ${name}`).toBeDefined()
+  return set!.split(';')[0]!
 }
 
 export async function expect401(response: Response, detail: string, challenge: string): Promise<void> {

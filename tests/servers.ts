@@ -1,8 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import fs from 'node:fs'
 import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
 
 // Extra `next start` processes beside the main test server, for what needs its own configuration
-// (closed sign-up, a missing secret, an unreachable database) or a second instance.
+// (closed sign-up, a missing secret, an unreachable database) or a second instance; and the
+// terminal commands an operator runs.
 
 export type ExtraServer = {
   url: string
@@ -53,4 +58,17 @@ export async function waitForHealth(server: ExtraServer, status = 200, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   throw new Error(`server not ready (${status}) in ${timeoutMs} ms:\n${server.output()}`)
+}
+
+/** An empty folder for a server's own embedded store (its DATA_DIR). */
+export function freshDataDir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `passgate-${name}-`))
+}
+
+/** `scripts/<script>.ts` as `npm run` runs it, with `env` added: its exit code and everything it printed. */
+export function runCommand(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { env: { ...process.env, ...env } }).then(
+    (done) => ({ code: 0, output: done.stdout + done.stderr }),
+    (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, output: failed.stdout + failed.stderr }),
+  )
 }

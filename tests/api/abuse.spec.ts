@@ -1,11 +1,7 @@
 import { randomInt } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { expect, test } from '@playwright/test'
-import postgres from 'postgres'
-import { PASSWORD, api, bearer, newSession, postJson, requestToken, signUp, uniqueName } from '../helpers'
-import { type ExtraServer, startServer, waitForHealth } from '../servers'
+import { expect, test } from '../fixtures'
+import { PASSWORD, changePassword, cookiePair, liveSessions, postJson, requestToken, signUp, uniqueName, withSql } from '../helpers'
+import { type ExtraServer, freshDataDir, startServer, waitForHealth } from '../servers'
 
 // Throttling (OWASP ASVS 5.0 V6.3.5, NIST SP 800-63B 5.2.2) and the password list.
 
@@ -18,8 +14,7 @@ async function expectThrottled(response: Response, windowSeconds = 900): Promise
 }
 
 test.describe('failed logins per username', () => {
-  test('the sixth attempt within the window is 429, even with the right password; others are unaffected', async () => {
-    const { username } = await signUp()
+  test('the sixth attempt within the window is 429, even with the right password; others are unaffected', async ({ user: { username } }) => {
     for (let attempt = 0; attempt < 5; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
     const blocked = await requestToken(username, PASSWORD)
     await expectThrottled(blocked.clone())
@@ -33,29 +28,27 @@ test.describe('failed logins per username', () => {
     await expectThrottled(await requestToken(nobody, 'wrong password'))
   })
 
-  test('a burst of concurrent guesses gets no more tries than the limit', async () => {
-    const { username } = await signUp()
+  test('a burst of concurrent guesses gets no more tries than the limit', async ({ user: { username } }) => {
     const responses = await Promise.all(Array.from({ length: 20 }, () => requestToken(username, 'wrong password')))
     const statuses = responses.map((response) => response.status)
     expect(statuses.filter((status) => status === 401)).toHaveLength(5)
     expect(statuses.filter((status) => status === 429)).toHaveLength(15)
   })
 
-  test('failures from elsewhere never lock the user out of a browser they signed in with before', async () => {
-    const { username } = await signUp()
+  test('failures from elsewhere never lock the user out of a browser they signed in with before', async ({ user: { username } }) => {
     const first = await requestToken(username, PASSWORD)
     const device = first.headers.getSetCookie().find((cookie) => cookie.startsWith('passgate_device='))!
     expect(device).toMatch(/; Path=\/;/)
     expect(device).toMatch(/; HttpOnly/)
-    const deviceCookie = device.split(';')[0]!
+    const deviceCookie = cookiePair(first, 'passgate_device')
     for (let attempt = 0; attempt < 6; attempt++) await requestToken(username, 'an attacker guessing')
     await expectThrottled(await requestToken(username, PASSWORD)) // a new browser or a script waits
-    const known = await api('/api/token', { method: 'POST', headers: { cookie: deviceCookie }, body: new URLSearchParams({ username, password: PASSWORD }) })
+    const known = await requestToken(username, PASSWORD, { cookie: deviceCookie })
     expect(known.status).toBe(200) // the user's own browser does not
     // The cookie vouches for that user only.
     const other = await signUp()
     for (let attempt = 0; attempt < 6; attempt++) await requestToken(other.username, 'an attacker guessing')
-    const borrowed = await api('/api/token', { method: 'POST', headers: { cookie: deviceCookie }, body: new URLSearchParams({ username: other.username, password: PASSWORD }) })
+    const borrowed = await requestToken(other.username, PASSWORD, { cookie: deviceCookie })
     expect(borrowed.status).toBe(429)
   })
 
@@ -66,36 +59,35 @@ test.describe('failed logins per username', () => {
     expect((await requestToken(lookalike, PASSWORD)).status).toBe(401)
   })
 
-  test('a success gives back only its own attempt to the username, so the user\'s scripts do not refill an attacker\'s guesses; a known browser starts afresh', async () => {
-    const { username } = await signUp()
-    const guess = (cookie?: string) => api('/api/token', { method: 'POST', headers: cookie === undefined ? {} : { cookie }, body: new URLSearchParams({ username, password: 'wrong password' }) })
+  test('a success gives back only its own attempt to the username, so the user\'s scripts do not refill an attacker\'s guesses; a known browser starts afresh', async ({
+    user: { username },
+  }) => {
+    const guess = (cookie?: string) => requestToken(username, 'wrong password', cookie === undefined ? {} : { cookie })
     for (let attempt = 0; attempt < 4; attempt++) expect((await guess()).status).toBe(401)
     const success = await requestToken(username, PASSWORD) // the user's script, between the guesses
     expect(success.status).toBe(200)
     expect((await guess()).status).toBe(401) // the fifth guess
     expect((await guess()).status).toBe(429) // and no more
-    const device = success.headers.getSetCookie().find((cookie) => cookie.startsWith('passgate_device='))!.split(';')[0]!
+    const device = cookiePair(success, 'passgate_device')
     for (let attempt = 0; attempt < 4; attempt++) expect((await guess(device)).status).toBe(401)
-    const known = await api('/api/token', { method: 'POST', headers: { cookie: device }, body: new URLSearchParams({ username, password: PASSWORD }) })
+    const known = await requestToken(username, PASSWORD, { cookie: device })
     expect(known.status).toBe(200)
-    const renewed = known.headers.getSetCookie().find((cookie) => cookie.startsWith('passgate_device='))!.split(';')[0]!
+    const renewed = cookiePair(known, 'passgate_device')
     for (let attempt = 0; attempt < 4; attempt++) expect((await guess(renewed)).status).toBe(401)
   })
 
-  test('wrong current passwords on a password change are throttled too', async () => {
-    const { token } = await newSession()
-    const attempt = () => postJson('/api/users/me/password', { current_password: 'not it', new_password: 'another passphrase' }, bearer(token))
+  test('wrong current passwords on a password change are throttled too', async ({ session: { token } }) => {
+    const attempt = () => changePassword(token, 'not it', 'another passphrase')
     for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(400)
     await expectThrottled(await attempt())
   })
 })
 
-test('the address recorded is the connection\'s: a client-sent X-Forwarded-For is ignored', async () => {
-  const { username } = await signUp()
-  const login = await api('/api/token', { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.9' }, body: new URLSearchParams({ username, password: PASSWORD }) })
+test('the address recorded is the connection\'s: a client-sent X-Forwarded-For is ignored', async ({ user: { username } }) => {
+  const login = await requestToken(username, PASSWORD, { 'x-forwarded-for': '203.0.113.9' })
   const { access_token: token } = await login.json()
-  const [session] = await (await api('/api/sessions', { headers: bearer(token) })).json()
-  expect(session.ip).toBe('127.0.0.1')
+  const [session] = await liveSessions(token)
+  expect(session!.ip).toBe('127.0.0.1')
 })
 
 test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https', () => {
@@ -104,7 +96,7 @@ test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https
   const window = 8
   test.beforeAll(async () => {
     server = startServer(3131, {
-      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-throttle-')),
+      DATA_DIR: freshDataDir('throttle'),
       TRUST_PROXY: '1',
       THROTTLE_WINDOW_SECONDS: String(window),
       THROTTLE_LOGIN_PER_IP: '3',
@@ -120,8 +112,7 @@ test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https
   const from = (forwarded: string) => ({ 'x-forwarded-for': forwarded })
   const signUpFrom = (forwarded: string, username = uniqueName()) =>
     postJson('/api/users', { username, password: PASSWORD }, from(forwarded), server.url)
-  const loginFrom = (forwarded: string, username: string, password: string) =>
-    fetch(`${server.url}/api/token`, { method: 'POST', headers: from(forwarded), body: new URLSearchParams({ username, password }) })
+  const loginFrom = (forwarded: string, username: string, password: string) => requestToken(username, password, from(forwarded), server.url)
 
   test('sign-ups per address: the third is 429; another address is unaffected', async () => {
     const here = address()
@@ -145,7 +136,7 @@ test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https
     const username = uniqueName()
     expect((await signUpFrom(address(), username)).status).toBe(200)
     const https = { ...from(address()), 'x-forwarded-proto': 'https' }
-    const login = await fetch(`${server.url}/api/token`, { method: 'POST', headers: https, body: new URLSearchParams({ username, password: PASSWORD }) })
+    const login = await requestToken(username, PASSWORD, https, server.url)
     expect(login.status).toBe(200)
     // includeSubDomains only when HSTS_INCLUDE_SUBDOMAINS says so (tests/api/trust.spec.ts).
     expect(login.headers.get('strict-transport-security')).toBe('max-age=63072000')
@@ -156,7 +147,7 @@ test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https
       expect(cookie).toMatch(/; Secure/)
       expect(cookie).not.toMatch(/Domain=/i)
     }
-    const access = cookies.find((cookie) => cookie.startsWith('__Host-passgate_access='))!.split(';')[0]!
+    const access = cookiePair(login, '__Host-passgate_access')
     const me = (cookie: string) => fetch(`${server.url}/api/users/me`, { headers: { ...https, cookie } })
     expect((await me(access)).status).toBe(200)
     // Over https the plain name (which any subdomain could set for the parent domain) is not read.
@@ -181,15 +172,12 @@ test.describe('behind a trusted proxy (TRUST_PROXY=1): per-address limits, https
 
 test('expired counters are cleaned up as new ones are written', async () => {
   test.skip(!process.env.DATABASE_URL, 'needs a second connection to the database')
-  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-  try {
+  await withSql(async (sql) => {
     const stale = `login:user:${uniqueName('stale')}`
     await sql`insert into throttles (key, hits, reset_at) values (${stale}, 3, now() - interval '1 hour')`
     expect((await requestToken(uniqueName('nobody'), 'wrong')).status).toBe(401)
     expect(await sql`select 1 from throttles where key = ${stale}`).toHaveLength(0)
-  } finally {
-    await sql.end()
-  }
+  })
 })
 
 test.describe('common passwords (NIST SP 800-63B 3.1.1.2)', () => {
@@ -203,9 +191,8 @@ test.describe('common passwords (NIST SP 800-63B 3.1.1.2)', () => {
     })
   }
 
-  test('and as a new password', async () => {
-    const { token } = await newSession()
-    const response = await postJson('/api/users/me/password', { current_password: PASSWORD, new_password: 'baseball1' }, bearer(token))
+  test('and as a new password', async ({ session: { token } }) => {
+    const response = await changePassword(token, PASSWORD, 'baseball1')
     expect(response.status).toBe(422)
     expect((await response.json()).detail[0]).toMatchObject({ loc: ['body', 'new_password'], msg: 'This password is too common: choose another' })
   })

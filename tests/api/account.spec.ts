@@ -1,85 +1,69 @@
-import { expect, test } from '@playwright/test'
-import { BASE_URL, PASSWORD, api, bearer, expect401, logIn, newSession, patchJson, postJson, requestToken, signUp } from '../helpers'
-
-const INVALID = 'Bearer error="invalid_token"'
-const me = (token: string) => api('/api/users/me', { headers: bearer(token) })
+import { expect, expectCookiesCleared, expectFieldError, expectInvalidToken, test } from '../fixtures'
+import { BASE_URL, PASSWORD, type User, api, bearer, changePassword, liveSessions, logIn, logOut, me, newSession, patchJson, requestToken } from '../helpers'
 
 test.describe('password change: POST /api/users/me/password', () => {
-  test('needs the current password, ends every other session, keeps this one', async () => {
-    const { username, token } = await newSession()
+  test('needs the current password, ends every other session, keeps this one', async ({ session: { username, token } }) => {
     const elsewhere = await logIn(username)
-    const response = await postJson('/api/users/me/password', { current_password: PASSWORD, new_password: 'a brand new passphrase' }, bearer(token))
+    const response = await changePassword(token, PASSWORD, 'a brand new passphrase')
     expect(response.status).toBe(204)
     expect((await me(token)).status).toBe(200)
-    await expect401(await me(elsewhere), 'Could not validate credentials', INVALID)
+    await expectInvalidToken(await me(elsewhere))
     expect((await requestToken(username, PASSWORD)).status).toBe(401)
     expect((await requestToken(username, 'a brand new passphrase')).status).toBe(200)
   })
 
-  test('a wrong current password is 400 and changes nothing', async () => {
-    const { username, token } = await newSession()
+  test('a wrong current password is 400 and changes nothing', async ({ session: { username, token } }) => {
     const elsewhere = await logIn(username)
-    const response = await postJson('/api/users/me/password', { current_password: 'not my password', new_password: 'a brand new passphrase' }, bearer(token))
+    const response = await changePassword(token, 'not my password', 'a brand new passphrase')
     expect(response.status).toBe(400)
     expect(await response.json()).toEqual({ detail: 'Current password is incorrect' })
     expect((await me(elsewhere)).status).toBe(200)
     expect((await requestToken(username, PASSWORD)).status).toBe(200)
   })
 
-  test('the new password follows the password rules (422 naming new_password)', async () => {
-    const { username, token } = await newSession()
+  test('the new password follows the password rules (422 naming new_password)', async ({ session: { username, token } }) => {
     for (const newPassword of ['short', username.toUpperCase(), 'x'.repeat(73)]) {
-      const response = await postJson('/api/users/me/password', { current_password: PASSWORD, new_password: newPassword }, bearer(token))
-      expect(response.status).toBe(422)
-      expect((await response.json()).detail[0].loc).toEqual(['body', 'new_password'])
+      await expectFieldError(await changePassword(token, PASSWORD, newPassword), ['body', 'new_password'])
     }
     expect((await requestToken(username, PASSWORD)).status).toBe(200)
   })
 })
 
 test.describe('sessions: GET /api/sessions, DELETE /api/sessions/{id}', () => {
-  test('lists the live sessions with their details, marking this one', async () => {
-    const { username, token } = await newSession()
-    await api('/api/token', { method: 'POST', headers: { 'user-agent': 'PhoneBrowser/1.0' }, body: new URLSearchParams({ username, password: PASSWORD }) })
-    const response = await api('/api/sessions', { headers: bearer(token) })
-    expect(response.status).toBe(200)
-    const sessions = await response.json()
+  test('lists the live sessions with their details, marking this one', async ({ session: { username, token } }) => {
+    await requestToken(username, PASSWORD, { 'user-agent': 'PhoneBrowser/1.0' })
+    const sessions = await liveSessions(token)
     expect(sessions).toHaveLength(2)
-    expect(sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1)
-    const phone = sessions.find((s: { user_agent: string }) => s.user_agent === 'PhoneBrowser/1.0')
+    expect(sessions.filter((s) => s.current)).toHaveLength(1)
+    const phone = sessions.find((s) => s.user_agent === 'PhoneBrowser/1.0')
     expect(phone).toMatchObject({ id: expect.any(String), current: false, ip: expect.any(String), created_at: expect.any(String), last_used_at: expect.any(String), expires_at: expect.any(String) })
   })
 
-  test('ending another session signs that device out on its next request', async () => {
-    const { username, token } = await newSession()
+  test('ending another session signs that device out on its next request', async ({ session: { username, token } }) => {
     const other = await logIn(username)
-    const sessions = await (await api('/api/sessions', { headers: bearer(token) })).json()
-    const target = sessions.find((s: { current: boolean }) => !s.current)
+    const target = (await liveSessions(token)).find((s) => !s.current)!
     const response = await api(`/api/sessions/${target.id}`, { method: 'DELETE', headers: bearer(token) })
     expect(response.status).toBe(204)
-    await expect401(await me(other), 'Could not validate credentials', INVALID)
+    await expectInvalidToken(await me(other))
     expect((await me(token)).status).toBe(200)
-    const left = await (await api('/api/sessions', { headers: bearer(token) })).json()
-    expect(left.map((s: { id: string }) => s.id)).not.toContain(target.id)
+    expect((await liveSessions(token)).map((s) => s.id)).not.toContain(target.id)
   })
 
-  test('ending the current session signs this device out and clears its cookies', async () => {
-    const { token } = await newSession()
-    const [current] = await (await api('/api/sessions', { headers: bearer(token) })).json()
-    const response = await api(`/api/sessions/${current.id}`, { method: 'DELETE', headers: bearer(token) })
+  test('ending the current session signs this device out and clears its cookies', async ({ session: { token } }) => {
+    const [current] = await liveSessions(token)
+    const response = await api(`/api/sessions/${current!.id}`, { method: 'DELETE', headers: bearer(token) })
     expect(response.status).toBe(204)
-    expect(response.headers.getSetCookie().map((c) => c.split(';')[0]).sort()).toEqual(['passgate_access=', 'passgate_refresh='])
-    await expect401(await me(token), 'Could not validate credentials', INVALID)
+    expectCookiesCleared(response)
+    await expectInvalidToken(await me(token))
   })
 
-  test('another user\'s session, an ended one, an unknown or a malformed id is 404', async () => {
-    const alice = await newSession()
+  test('another user\'s session, an ended one, an unknown or a malformed id is 404', async ({ session: alice }) => {
     const bob = await newSession()
-    const [bobSession] = await (await api('/api/sessions', { headers: bearer(bob.token) })).json()
+    const [bobSession] = await liveSessions(bob.token)
     const ended = await logIn(alice.username)
-    const [endedSession] = (await (await api('/api/sessions', { headers: bearer(ended) })).json()).filter((s: { current: boolean }) => s.current)
-    expect((await api('/api/logout', { method: 'POST', headers: bearer(ended) })).status).toBe(204)
-    for (const id of [bobSession.id, endedSession.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+    const [endedSession] = (await liveSessions(ended)).filter((s) => s.current)
+    expect((await logOut(ended)).status).toBe(204)
+    for (const id of [bobSession!.id, endedSession!.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       const response = await api(`/api/sessions/${id}`, { method: 'DELETE', headers: bearer(alice.token) })
       expect(response.status).toBe(404)
       expect(await response.json()).toEqual({ detail: 'Session not found' })
@@ -89,8 +73,7 @@ test.describe('sessions: GET /api/sessions, DELETE /api/sessions/{id}', () => {
 })
 
 test.describe('profile: PATCH /api/users/me', () => {
-  test('changes email and full name; null clears; absent stays', async () => {
-    const { token } = await newSession()
+  test('changes email and full name; null clears; absent stays', async ({ session: { token } }) => {
     let response = await patchJson('/api/users/me', { email: 'new@example.com', full_name: 'New Name' }, bearer(token))
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ email: 'new@example.com', full_name: 'New Name' })
@@ -99,8 +82,7 @@ test.describe('profile: PATCH /api/users/me', () => {
     expect(await (await me(token)).json()).toMatchObject({ email: 'new@example.com', full_name: null })
   })
 
-  test('invalid values and fields that are not the profile\'s are 422, and change nothing', async () => {
-    const { token } = await newSession()
+  test('invalid values and fields that are not the profile\'s are 422, and change nothing', async ({ session: { token } }) => {
     for (const [body, field] of [
       [{ email: 'nope' }, 'email'],
       [{ full_name: 'bad\u0000name' }, 'full_name'],
@@ -116,14 +98,14 @@ test.describe('profile: PATCH /api/users/me', () => {
 })
 
 test.describe('CSRF and CORS', () => {
-  async function browserSession(): Promise<string> {
-    const { username } = await signUp()
-    const response = await requestToken(username, PASSWORD)
+  /** The Cookie header of a browser that signed in as `user`. */
+  async function browserSession(user: User): Promise<string> {
+    const response = await requestToken(user.username, user.password)
     return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
   }
 
-  test('a cookie-authenticated request from another site is 403; from this site it works', async () => {
-    const cookie = await browserSession()
+  test('a cookie-authenticated request from another site is 403; from this site it works', async ({ user }) => {
+    const cookie = await browserSession(user)
     for (const origin of ['http://evil.example', 'null']) {
       const response = await api('/api/logout', { method: 'POST', headers: { cookie, origin } })
       expect(response.status).toBe(403)
@@ -136,8 +118,8 @@ test.describe('CSRF and CORS', () => {
     expect(sameSite.status).toBe(204)
   })
 
-  test('every state-changing method is covered, also under a percent-encoded path', async () => {
-    const cookie = await browserSession()
+  test('every state-changing method is covered, also under a percent-encoded path', async ({ user }) => {
+    const cookie = await browserSession(user)
     const evil = { cookie, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }
     const attempts: [string, string][] = [
       ['PATCH', '/api/users/me'],
@@ -153,33 +135,31 @@ test.describe('CSRF and CORS', () => {
     expect((await api('/api/users/me', { headers: { cookie } })).status).toBe(200)
   })
 
-  test('a listed origin may not use cookies either: only bearer tokens', async () => {
-    const cookie = await browserSession()
+  test('a listed origin may not use cookies either: only bearer tokens', async ({ user }) => {
+    const cookie = await browserSession(user)
     const response = await api('/api/logout', { method: 'POST', headers: { cookie, origin: 'http://allowed.example', 'sec-fetch-site': 'cross-site' } })
     expect(response.status).toBe(403)
     expect((await api('/api/users/me', { headers: { cookie } })).status).toBe(200)
   })
 
-  test('a same-origin request through a proxy that rewrites Host passes by Fetch Metadata', async () => {
-    const cookie = await browserSession()
+  test('a same-origin request through a proxy that rewrites Host passes by Fetch Metadata', async ({ user }) => {
+    const cookie = await browserSession(user)
     const response = await api('/api/logout', { method: 'POST', headers: { cookie, origin: 'https://public.example', 'sec-fetch-site': 'same-origin' } })
     expect(response.status).toBe(204)
   })
 
-  test('a login posted from another site is refused (login CSRF)', async () => {
-    const { username } = await signUp()
-    const response = await api('/api/token', { method: 'POST', headers: { origin: 'http://evil.example' }, body: new URLSearchParams({ username, password: PASSWORD }) })
+  test('a login posted from another site is refused (login CSRF)', async ({ user: { username } }) => {
+    const response = await requestToken(username, PASSWORD, { origin: 'http://evil.example' })
     expect(response.status).toBe(403)
     expect(response.headers.get('set-cookie')).toBeNull()
   })
 
-  test('bearer requests are unaffected by Origin', async () => {
-    const { token } = await newSession()
+  test('bearer requests are unaffected by Origin', async ({ session: { token } }) => {
     const response = await api('/api/logout', { method: 'POST', headers: { ...bearer(token), origin: 'http://evil.example' } })
     expect(response.status).toBe(204)
   })
 
-  test('a listed origin gets its preflight answered, without credentials; another does not', async () => {
+  test('a listed origin gets its preflight answered, without credentials; another does not', async ({ session: { username, token } }) => {
     const preflight = (origin: string) =>
       api('/api/users/me', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } })
     const allowed = await preflight('http://allowed.example')
@@ -190,7 +170,6 @@ test.describe('CSRF and CORS', () => {
     const other = await preflight('http://evil.example')
     expect(other.headers.get('access-control-allow-origin')).toBeNull()
 
-    const { username, token } = await newSession()
     const call = await api('/api/users/me', { headers: { ...bearer(token), origin: 'http://allowed.example' } })
     expect(call.headers.get('access-control-allow-origin')).toBe('http://allowed.example')
     expect((await call.json()).username).toBe(username)

@@ -1,12 +1,21 @@
-import { execFile } from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
-import { expect, test } from '@playwright/test'
-import postgres from 'postgres'
-import { PASSWORD, api, bearer, lockOut, logIn, newAdmin, newSession, patchJson, postJson, requestToken, signUp, uniqueName, withSql } from '../helpers'
-import { startServer, waitForHealth } from '../servers'
+import { expect, expectFieldError, expectInactiveUser, expectRefreshRefused, test } from '../fixtures'
+import {
+  PASSWORD,
+  api,
+  bearer,
+  changePassword,
+  lockOut,
+  logIn,
+  logOut,
+  patchJson,
+  postJson,
+  refreshGrant,
+  requestToken,
+  signUp,
+  uniqueName,
+  withSql,
+} from '../helpers'
+import { freshDataDir, runCommand, startServer, waitForHealth } from '../servers'
 
 // The operator's console over the API: roles, the directory, admin actions, and the audit log.
 
@@ -30,8 +39,7 @@ async function audit(token: string, query: string): Promise<{ items: AuditItem[]
   return response.json()
 }
 
-test('every admin endpoint answers 401 signed out and 403 to a plain user', async () => {
-  const { token } = await newSession()
+test('every admin endpoint answers 401 signed out and 403 to a plain user', async ({ session: { token } }) => {
   const { id } = await signUp()
   for (const [method, pathname] of [
     ['GET', '/api/users'],
@@ -58,8 +66,7 @@ test('sign-up always makes a plain user, whatever the body says', async () => {
 })
 
 test.describe('the directory', () => {
-  test('searches usernames and emails in any letter case, newest first, with last login and live sessions', async () => {
-    const admin = await newAdmin()
+  test('searches usernames and emails in any letter case, newest first, with last login and live sessions', async ({ admin }) => {
     const tag = uniqueName('dir')
     const older = await signUp({ username: `${tag}_a`, email: `${tag}.Older@Example.com` })
     const newer = await signUp({ username: `${tag}_B` })
@@ -76,9 +83,8 @@ test.describe('the directory', () => {
     expect((await directory(admin.token, `?q=${encodeURIComponent(`${tag}%`)}`)).items).toEqual([])
   })
 
-  test('pages by cursor without gaps or repeats', async () => {
+  test('pages by cursor without gaps or repeats', async ({ admin }) => {
     test.setTimeout(60_000)
-    const admin = await newAdmin()
     const tag = uniqueName('page')
     const made = await Promise.all(Array.from({ length: 53 }, (_, i) => signUp({ username: `${tag}_${i}` })))
     const first = await directory(admin.token, `?q=${tag}`)
@@ -88,32 +94,25 @@ test.describe('the directory', () => {
     expect(second.next_cursor).toBeNull()
     const ids = [...first.items, ...second.items].map((user) => user.id)
     expect(ids).toEqual(made.map((user) => user.id).sort((a, b) => b - a))
-    const bad = await get('/api/users?cursor=abc', admin.token)
-    expect(bad.status).toBe(422)
-    expect((await bad.json()).detail[0].loc).toEqual(['query', 'cursor'])
+    await expectFieldError(await get('/api/users?cursor=abc', admin.token), ['query', 'cursor'])
   })
 })
 
 test.describe('admin actions', () => {
-  test('disabling ends every session for good: enabling again brings none back', async () => {
-    const admin = await newAdmin()
-    const user = await signUp()
+  test('disabling ends every session for good: enabling again brings none back', async ({ admin, user }) => {
     const login = await (await requestToken(user.username, PASSWORD)).json()
     const disable = await patchJson(`/api/users/${user.id}`, { disabled: true }, bearer(admin.token))
     expect(disable.status).toBe(200)
     expect(await disable.json()).toMatchObject({ id: user.id, disabled: true, live_sessions: 0 })
     expect((await get('/api/users/me', login.access_token)).status).toBe(401)
-    expect(await (await requestToken(user.username, PASSWORD)).json()).toEqual({ error: 'invalid_grant', detail: 'Inactive user' })
+    await expectInactiveUser(await requestToken(user.username, PASSWORD))
     expect((await patchJson(`/api/users/${user.id}`, { disabled: false }, bearer(admin.token))).status).toBe(200)
     expect((await get('/api/users/me', login.access_token)).status).toBe(401)
-    const refreshed = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: login.refresh_token }) })
-    expect(refreshed.status).toBe(400)
+    await expectRefreshRefused(await refreshGrant(login.refresh_token))
     expect((await requestToken(user.username, PASSWORD)).status).toBe(200) // signs in afresh
   })
 
-  test('disabling during a login storm leaves no live session', async () => {
-    const admin = await newAdmin()
-    const user = await signUp()
+  test('disabling during a login storm leaves no live session', async ({ admin, user }) => {
     let disabledAt = Infinity
     const tokens: string[] = []
     const storm = async () => {
@@ -136,9 +135,7 @@ test.describe('admin actions', () => {
     expect(entry!.live_sessions).toBe(0)
   })
 
-  test('roles: make admin, make user; an admin cannot disable or demote themselves', async () => {
-    const admin = await newAdmin()
-    const user = await signUp()
+  test('roles: make admin, make user; an admin cannot disable or demote themselves', async ({ admin, user }) => {
     const userToken = await logIn(user.username)
     expect((await get('/api/users', userToken)).status).toBe(403)
     expect(await (await patchJson(`/api/users/${user.id}`, { role: 'admin' }, bearer(admin.token))).json()).toMatchObject({ role: 'admin' })
@@ -157,19 +154,15 @@ test.describe('admin actions', () => {
     expect((await patchJson('/api/users/abc', { disabled: true }, bearer(admin.token))).status).toBe(404)
   })
 
-  test('ending all of a user\'s sessions signs out every device', async () => {
-    const admin = await newAdmin()
-    const user = await signUp()
+  test('ending all of a user\'s sessions signs out every device', async ({ admin, user }) => {
     const [one, two] = [await logIn(user.username), await logIn(user.username)]
     expect((await del(`/api/users/${user.id}/sessions`, admin.token)).status).toBe(204)
     for (const token of [one, two]) expect((await get('/api/users/me', token)).status).toBe(401)
     expect((await del('/api/users/2147483647/sessions', admin.token)).status).toBe(404)
   })
 
-  test('an admin lifts the 100-failure lock-out', async () => {
+  test('an admin lifts the 100-failure lock-out', async ({ admin, user }) => {
     test.skip(!onPostgres, 'writes the failure count through a second connection')
-    const admin = await newAdmin()
-    const user = await signUp()
     await lockOut(user.username)
     expect((await requestToken(user.username, PASSWORD)).status).toBe(400)
     expect((await directory(admin.token, `?q=${user.username}`)).items[0]!.locked).toBe(true)
@@ -180,8 +173,7 @@ test.describe('admin actions', () => {
 })
 
 test.describe('the audit log', () => {
-  test('records each security event with who, whom and from where, and never the password', async () => {
-    const admin = await newAdmin()
+  test('records each security event with who, whom and from where, and never the password', async ({ admin }) => {
     const password = 'an audited passphrase 4417'
     const username = uniqueName('audited')
     expect((await postJson('/api/users', { username, password }, { 'user-agent': 'audit-test/1.0' })).status).toBe(200)
@@ -190,12 +182,12 @@ test.describe('the audit log', () => {
     const nobody = uniqueName('nobody')
     expect((await requestToken(nobody, password)).status).toBe(401)
     const tokens = await (await requestToken(username, password)).json()
-    const renewed = await (await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })).json()
+    const renewed = await (await refreshGrant(tokens.refresh_token)).json()
     const other = await (await requestToken(username, password)).json()
     expect((await api(`/api/sessions/${JSON.parse(atob(other.access_token.split('.')[1])).sid}`, { method: 'DELETE', headers: bearer(renewed.access_token) })).status).toBe(204)
     const newPassword = 'another audited passphrase 9'
-    expect((await postJson('/api/users/me/password', { current_password: password, new_password: newPassword }, bearer(renewed.access_token))).status).toBe(204)
-    expect((await api('/api/logout', { method: 'POST', headers: bearer(renewed.access_token) })).status).toBe(204)
+    expect((await changePassword(renewed.access_token, password, newPassword)).status).toBe(204)
+    expect((await logOut(renewed.access_token)).status).toBe(204)
     const [user] = (await directory(admin.token, `?q=${username}`)).items
     expect((await patchJson(`/api/users/${user!.id}`, { disabled: true }, bearer(admin.token))).status).toBe(200)
 
@@ -226,8 +218,7 @@ test.describe('the audit log', () => {
     expect(JSON.stringify([items, failures])).not.toContain('passphrase')
   })
 
-  test('filters by kind and pages by cursor; a bad filter is 422', async () => {
-    const admin = await newAdmin()
+  test('filters by kind and pages by cursor; a bad filter is 422', async ({ admin }) => {
     const first = await audit(admin.token, '?kind=signed_up')
     expect(first.items.length).toBeGreaterThan(0)
     expect(first.items.every((item) => item.kind === 'signed_up')).toBe(true)
@@ -235,9 +226,7 @@ test.describe('the audit log', () => {
       const next = await audit(admin.token, `?kind=signed_up&cursor=${first.next_cursor}`)
       expect(next.items[0]!.id).toBeLessThan(first.items.at(-1)!.id)
     }
-    const bad = await get('/api/audit?kind=everything', admin.token)
-    expect(bad.status).toBe(422)
-    expect((await bad.json()).detail[0].loc).toEqual(['query', 'kind'])
+    await expectFieldError(await get('/api/audit?kind=everything', admin.token), ['query', 'kind'])
   })
 
   test('rows older than AUDIT_RETENTION_DAYS are deleted as logins come', async () => {
@@ -252,25 +241,19 @@ test.describe('the audit log', () => {
 
 test('on a fresh database: the first admin from the terminal, user:promote, and the last-admin rule', async () => {
   test.setTimeout(120_000)
-  const run = promisify(execFile)
   const name = `passgate_admin_${Date.now()}`
   const env: Record<string, string> = {}
-  let sql: postgres.Sql | null = null
   if (onPostgres) {
     const url = new URL(process.env.DATABASE_URL!)
-    sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-    await sql.unsafe(`create database ${name}`)
+    await withSql((sql) => sql.unsafe(`create database ${name}`))
     url.pathname = `/${name}`
     env.DATABASE_URL = url.toString()
-    await run(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], { env: { ...process.env, ...env } })
+    const migrated = await runCommand('migrate', [], env)
+    expect(migrated.code, migrated.output).toBe(0)
   } else {
-    env.DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-admin-'))
+    env.DATA_DIR = freshDataDir('admin')
   }
-  const cli = (script: string, ...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], { env: { ...process.env, ...env, PASSWORD } }).then(
-      (done) => ({ code: 0, output: done.stdout + done.stderr }),
-      (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, output: failed.stdout + failed.stderr }),
-    )
+  const cli = (script: string, ...args: string[]) => runCommand(script, args, { ...env, PASSWORD })
   try {
     expect((await cli('user-create', 'first_admin', '--admin')).code).toBe(0)
     expect((await cli('user-create', 'second_user')).code).toBe(0)
@@ -283,9 +266,8 @@ test('on a fresh database: the first admin from the terminal, user:promote, and 
     const server = startServer(3171, env)
     try {
       await waitForHealth(server)
-      const token = async (username: string) => ((await (await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })).json()) as { access_token: string }).access_token
-      const first = await token('first_admin')
-      const second = await token('second_user')
+      const first = await logIn('first_admin', PASSWORD, server.url)
+      const second = await logIn('second_user', PASSWORD, server.url)
       const users = ((await (await fetch(`${server.url}/api/users`, { headers: bearer(first) })).json()) as { items: Entry[] }).items
       const id = (username: string) => users.find((user) => user.username === username)!.id
       // Two admins: one may demote the other, and then the one left is the last.
@@ -304,9 +286,6 @@ test('on a fresh database: the first admin from the terminal, user:promote, and 
       await server.stop()
     }
   } finally {
-    if (sql !== null) {
-      await sql.unsafe(`drop database if exists ${name} with (force)`)
-      await sql.end()
-    }
+    if (onPostgres) await withSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
   }
 })

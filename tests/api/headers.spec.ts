@@ -1,16 +1,15 @@
-import { expect, test } from '@playwright/test'
-import { api, bearer, newSession } from '../helpers'
+import { expect, test } from '../fixtures'
+import { api, logOut, me } from '../helpers'
 
-test('API responses: nosniff, no referrer, no framing, nothing loadable, never cached', async () => {
-  const { token } = await newSession()
+test('API responses: nosniff, no referrer, no framing, nothing loadable, never cached', async ({ session: { token } }) => {
   for (const response of [
     await api('/api/health'),
     await api('/api/openapi.json'),
-    await api('/api/users/me', { headers: bearer(token) }),
+    await me(token),
     await api('/api/users/me'),
     await api('/api/no-such-thing'),
     await api('/api/token'),
-    await api('/api/logout', { method: 'POST', headers: bearer(token) }),
+    await logOut(token),
   ]) {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff')
     expect(response.headers.get('referrer-policy')).toBe('no-referrer')

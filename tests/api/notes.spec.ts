@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test'
+import { expect, expectFieldError, expectNotAuthenticated, test } from '../fixtures'
 import { api, bearer, newSession, patchJson, postJson, withSql } from '../helpers'
 
 // The notes resource: the tutorial's example, owned per user and validated like everything else.
@@ -11,8 +11,7 @@ async function addNote(token: string, body: Record<string, unknown>): Promise<No
   return response.json()
 }
 
-test('a note is created, read, listed, changed and deleted by its owner', async () => {
-  const { token, username } = await newSession()
+test('a note is created, read, listed, changed and deleted by its owner', async ({ session: { token, username } }) => {
   expect(await (await api('/api/notes', { headers: bearer(token) })).json()).toEqual([])
 
   const first = await addNote(token, { text: 'buy milk' })
@@ -43,8 +42,7 @@ test('a note is created, read, listed, changed and deleted by its owner', async 
   expect(await (await api('/api/notes', { headers: bearer(token) })).json()).toEqual([second])
 })
 
-test("another user's note is a 404 for every method, and stays as it was", async () => {
-  const owner = await newSession()
+test("another user's note is a 404 for every method, and stays as it was", async ({ session: owner }) => {
   const other = await newSession()
   const note = await addNote(owner.token, { text: 'private' })
   for (const response of [
@@ -62,8 +60,7 @@ test("another user's note is a 404 for every method, and stays as it was", async
   expect(await (await api(`/api/notes/${note.id}`, { headers: bearer(owner.token) })).json()).toEqual(note)
 })
 
-test('bad note input is a 422 in FastAPI shape, a bad id a 404, and nothing is written', async () => {
-  const { token } = await newSession()
+test('bad note input is a 422 in FastAPI shape, a bad id a 404, and nothing is written', async ({ session: { token } }) => {
   const cases: [unknown, string][] = [
     [{}, 'text'],
     [{ text: '' }, 'text'],
@@ -76,10 +73,7 @@ test('bad note input is a 422 in FastAPI shape, a bad id a 404, and nothing is w
     [{ text: 'ok', completed: 'yes' }, 'completed'],
   ]
   for (const [body, field] of cases) {
-    const response = await postJson('/api/notes', body, bearer(token))
-    expect(response.status, JSON.stringify(body)).toBe(422)
-    const { detail } = await response.json()
-    expect(detail[0].loc, JSON.stringify(body)).toEqual(['body', field])
+    await expectFieldError(await postJson('/api/notes', body, bearer(token)), ['body', field])
   }
   const extra = await postJson('/api/notes', { text: 'ok', owner_id: 1 }, bearer(token))
   expect(extra.status).toBe(422)
@@ -96,16 +90,13 @@ test('bad note input is a 422 in FastAPI shape, a bad id a 404, and nothing is w
 })
 
 test('notes need a signed-in caller', async () => {
-  const unauthenticated = await api('/api/notes')
-  expect(unauthenticated.status).toBe(401)
-  expect(unauthenticated.headers.get('www-authenticate')).toBe('Bearer')
+  await expectNotAuthenticated(await api('/api/notes'))
   expect((await postJson('/api/notes', { text: 'x' })).status).toBe(401)
   expect((await api('/api/notes/1', { method: 'DELETE' })).status).toBe(401)
 })
 
-test('a user keeps at most 1000 notes, even when the last ones race', async () => {
+test('a user keeps at most 1000 notes, even when the last ones race', async ({ session: { id, token } }) => {
   test.skip(!process.env.DATABASE_URL, 'fills the table from a second connection: PostgreSQL only')
-  const { id, token } = await newSession()
   await withSql((sql) => sql`insert into notes (owner_id, text) select ${id}, 'filler ' || n from generate_series(1, 995) n`)
   const answers = await Promise.all(Array.from({ length: 10 }, (_, n) => postJson('/api/notes', { text: `racer ${n}` }, bearer(token))))
   expect(answers.map((response) => response.status).sort()).toEqual([201, 201, 201, 201, 201, 409, 409, 409, 409, 409])

@@ -1,10 +1,9 @@
-import { expect, test } from '@playwright/test'
 import { ResourceOwnerPassword } from 'simple-oauth2'
-import { BASE_URL, PASSWORD, api, bearer, signUp } from '../helpers'
+import { expect, test } from '../fixtures'
+import { BASE_URL, PASSWORD, me } from '../helpers'
 
 // A standard OAuth2 client library, used as its documentation shows, with no code for passgate.
-test('simple-oauth2 gets a token by the password grant, refreshes it, and both work', async () => {
-  const { username } = await signUp()
+test('simple-oauth2 gets a token by the password grant, refreshes it, and both work', async ({ user: { username } }) => {
   const client = new ResourceOwnerPassword({
     client: { id: 'passgate-script', secret: 'not-used' },
     auth: { tokenHost: BASE_URL, tokenPath: '/api/token' },
@@ -14,7 +13,7 @@ test('simple-oauth2 gets a token by the password grant, refreshes it, and both w
   expect(accessToken.expired()).toBe(false)
   const renewed = await accessToken.refresh()
   expect(renewed.token.refresh_token).not.toBe(accessToken.token.refresh_token)
-  const response = await api('/api/users/me', { headers: bearer(renewed.token.access_token as string) })
+  const response = await me(renewed.token.access_token as string)
   expect((await response.json()).username).toBe(username)
 
   await expect(client.getToken({ username, password: 'wrong password' })).rejects.toMatchObject({

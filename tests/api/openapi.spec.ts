@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { api } from '../helpers'
 
 // GET /api/openapi.json: a valid OpenAPI 3.1 document that describes every route and method the

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
-import { expect, test } from '@playwright/test'
-import { PASSWORD, postJson, uniqueName } from '../helpers'
+import { expect, test } from '../fixtures'
+import { PASSWORD, requestToken, signUp, uniqueName } from '../helpers'
 import { startServer } from '../servers'
 
 // `npm start` with WEB_CONCURRENCY: several `next start` processes on one port (scripts/start.mjs).
@@ -29,9 +29,8 @@ test('WEB_CONCURRENCY=2 serves one port from two processes, replaces one that di
     await expect.poll(async () => (await fetch(`${server.url}/api/health`).catch(() => null))?.status, { timeout: 30_000 }).toBe(200)
     const workers = childrenOf(server.pid)
     expect(workers).toHaveLength(2)
-    const username = uniqueName('multi')
-    expect((await postJson('/api/users', { username, password: PASSWORD }, {}, server.url)).status).toBe(200)
-    const logins = await Promise.all(Array.from({ length: 4 }, () => fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })))
+    const { username } = await signUp({ username: uniqueName('multi') }, server.url)
+    const logins = await Promise.all(Array.from({ length: 4 }, () => requestToken(username, PASSWORD, {}, server.url)))
     expect(logins.map((response) => response.status)).toEqual([200, 200, 200, 200])
 
     // A worker that has run a while and dies is replaced; the port keeps answering meanwhile.

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { BASE_URL, api, bearer, logIn, requestToken, signUp, uniqueName } from '../helpers'
 
 // The README's examples, run as written: against this test server, for a fresh username.

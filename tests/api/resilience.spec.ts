@@ -1,11 +1,7 @@
-import fs from 'node:fs'
 import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import { expect, test } from '@playwright/test'
-import postgres from 'postgres'
-import { PASSWORD, postJson, uniqueName } from '../helpers'
-import { startServer, waitForHealth } from '../servers'
+import { expect, test } from '../fixtures'
+import { PASSWORD, api, bearer, changePassword, logOut, me, postJson, refreshGrant, requestToken, signUp, uniqueName, withSql } from '../helpers'
+import { freshDataDir, startServer, waitForHealth } from '../servers'
 
 // Races, a database that goes away and comes back, what production refuses, and what the logs
 // never contain.
@@ -18,12 +14,7 @@ test('50 concurrent sign-ups of one username: exactly one 200, 49 times 409, one
   expect(statuses.filter((status) => status === 200)).toHaveLength(1)
   expect(statuses.filter((status) => status === 409)).toHaveLength(49)
   if (process.env.DATABASE_URL) {
-    const sql = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
-    try {
-      expect(await sql`select id from users where lower(username) = lower(${username})`).toHaveLength(1)
-    } finally {
-      await sql.end()
-    }
+    await withSql(async (sql) => expect(await sql`select id from users where lower(username) = lower(${username})`).toHaveLength(1))
   }
 })
 
@@ -85,13 +76,11 @@ test('when PostgreSQL goes away: 503 within seconds, health says so, and service
       expect(response.status).toBe(503)
       expect(await response.json()).toMatchObject({ detail: 'Service unavailable' })
     }
-    const login = await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username: before, password: PASSWORD }) })
-    expect(login.status).toBe(503)
+    expect((await requestToken(before, PASSWORD, {}, server.url)).status).toBe(503)
 
     proxy.restore()
     await waitForHealth(server, 200, 20_000)
-    const again = await fetch(`${server.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username: before, password: PASSWORD }) })
-    expect(again.status).toBe(200) // the sign-up acknowledged before the outage is there
+    expect((await requestToken(before, PASSWORD, {}, server.url)).status).toBe(200) // the sign-up acknowledged before the outage is there
     expect(server.output()).not.toMatch(/\n\s+at /) // no stack trace in the log
   } finally {
     await server.stop()
@@ -100,34 +89,28 @@ test('when PostgreSQL goes away: 503 within seconds, health says so, and service
 })
 
 test('on Vercel without DATABASE_URL, start-up refuses rather than lose data', async () => {
-  const server = startServer(3142, { VERCEL: '1', DATABASE_URL: '', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-vercel-')) })
+  const server = startServer(3142, { VERCEL: '1', DATABASE_URL: '', DATA_DIR: freshDataDir('vercel') })
   expect(await server.exited).toBe(1)
   expect(server.output()).toContain('passgate cannot start: DATABASE_URL is not set. On Vercel the embedded database would lose its data')
 })
 
 test('the log records each event, and never a password or a token', async () => {
   test.setTimeout(90_000)
-  const server = startServer(3143, { LOG_LEVEL: 'info', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-log-')) })
+  const server = startServer(3143, { LOG_LEVEL: 'info', DATA_DIR: freshDataDir('log') })
   try {
     await waitForHealth(server)
     const username = uniqueName('logged')
     const password = 'a very secret passphrase 9137'
-    const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) => fetch(server.url + path, { method: 'POST', body, headers })
-    expect((await post('/api/users', JSON.stringify({ username, password }), { 'content-type': 'application/json' })).status).toBe(200)
-    expect((await post('/api/token', new URLSearchParams({ username, password: `${password}-wrong` }))).status).toBe(401)
-    const tokens = await (await post('/api/token', new URLSearchParams({ username, password }))).json()
-    const renewed = await (await post('/api/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }))).json()
-    const json = { 'content-type': 'application/json', authorization: `Bearer ${renewed.access_token}` }
-    const { id: keyId, key } = await (await post('/api/keys', JSON.stringify({ name: 'logged key', scopes: ['read'] }), json)).json()
-    expect((await fetch(`${server.url}/api/users/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
-    expect((await fetch(`${server.url}/api/keys/${keyId}`, { method: 'DELETE', headers: json })).status).toBe(204)
+    await signUp({ username, password }, server.url)
+    expect((await requestToken(username, `${password}-wrong`, {}, server.url)).status).toBe(401)
+    const tokens = await (await requestToken(username, password, {}, server.url)).json()
+    const renewed = await (await refreshGrant(tokens.refresh_token, server.url)).json()
+    const { id: keyId, key } = await (await postJson('/api/keys', { name: 'logged key', scopes: ['read'] }, bearer(renewed.access_token), server.url)).json()
+    expect((await me(key, server.url)).status).toBe(200)
+    expect((await api(`/api/keys/${keyId}`, { method: 'DELETE', headers: bearer(renewed.access_token) }, server.url)).status).toBe(204)
     const newPassword = 'another secret passphrase 2260'
-    const change = await post('/api/users/me/password', JSON.stringify({ current_password: password, new_password: newPassword }), {
-      'content-type': 'application/json',
-      authorization: `Bearer ${renewed.access_token}`,
-    })
-    expect(change.status).toBe(204)
-    expect((await post('/api/logout', '', { authorization: `Bearer ${renewed.access_token}` })).status).toBe(204)
+    expect((await changePassword(renewed.access_token, password, newPassword, {}, server.url)).status).toBe(204)
+    expect((await logOut(renewed.access_token, server.url)).status).toBe(204)
 
     await expect.poll(() => server.output()).toContain('"event":"logout"')
     const log = server.output()

@@ -1,12 +1,9 @@
-import { expect, test } from '@playwright/test'
 import { SignJWT, decodeJwt } from 'jose'
-import { PASSWORD, TEST_SECRET, api, bearer, expect401, logIn, newSession, requestToken, signUp } from '../helpers'
-
-const INVALID = 'Bearer error="invalid_token"'
+import { expect, expectCookiesCleared, expectInvalidToken, expectNotAuthenticated, test } from '../fixtures'
+import { TEST_SECRET, api, bearer, cookiePair, logIn, logOut, me, requestToken } from '../helpers'
 
 test.describe('signed in: /api/users/me and /api/users/me/items', () => {
-  test('a bearer token reads the public user, with or without the trailing slash', async () => {
-    const { id, username, token } = await newSession()
+  test('a bearer token reads the public user, with or without the trailing slash', async ({ session: { id, username, token } }) => {
     for (const path of ['/api/users/me', '/api/users/me/']) {
       const response = await api(path, { headers: bearer(token) })
       expect(response.status).toBe(200)
@@ -15,16 +12,13 @@ test.describe('signed in: /api/users/me and /api/users/me/items', () => {
     }
   })
 
-  test('the session cookie works as well as the bearer header', async () => {
-    const { username } = await signUp()
-    const login = await requestToken(username, PASSWORD)
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('passgate_access='))!.split(';')[0]!
+  test('the session cookie works as well as the bearer header', async ({ user }) => {
+    const cookie = cookiePair(await requestToken(user.username, user.password), 'passgate_access')
     const response = await api('/api/users/me', { headers: { cookie } })
-    expect((await response.json()).username).toBe(username)
+    expect((await response.json()).username).toBe(user.username)
   })
 
-  test('items are the user\'s notes, in the tutorial\'s shape', async () => {
-    const { token } = await newSession()
+  test('items are the user\'s notes, in the tutorial\'s shape', async ({ session: { token } }) => {
     const response = await api('/api/users/me/items', { headers: bearer(token) })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual([])
@@ -36,8 +30,7 @@ test.describe('tokens that must be refused', () => {
     return new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' }).sign(options.secret ?? TEST_SECRET)
   }
 
-  test('tampered, expired, alg none, HS512, foreign-secret and claim-less tokens are 401 invalid_token', async () => {
-    const { token } = await newSession()
+  test('tampered, expired, alg none, HS512, foreign-secret and claim-less tokens are 401 invalid_token', async ({ session: { token } }) => {
     const claims = decodeJwt(token)
     const now = Math.floor(Date.now() / 1000)
     const [header, payload, signature] = token.split('.')
@@ -57,41 +50,36 @@ test.describe('tokens that must be refused', () => {
       garbage: 'not.a.jwt',
     }
     // The same claims, freshly signed, are accepted: each refusal above is for its one defect.
-    expect((await api('/api/users/me', { headers: bearer(await forge(claims)) })).status).toBe(200)
+    expect((await me(await forge(claims))).status).toBe(200)
     for (const [name, bad] of Object.entries(hostile)) {
-      await test.step(name, async () => expect401(await api('/api/users/me', { headers: bearer(bad) }), 'Could not validate credentials', INVALID))
+      await test.step(name, async () => expectInvalidToken(await me(bad)))
     }
   })
 
-  test('a well-signed token naming a session that does not exist is refused', async () => {
-    const { token } = await newSession()
+  test('a well-signed token naming a session that does not exist is refused', async ({ session: { token } }) => {
     const forged = await forge({ ...decodeJwt(token), sid: '00000000-0000-4000-8000-000000000000' })
-    await expect401(await api('/api/users/me', { headers: bearer(forged) }), 'Could not validate credentials', INVALID)
+    await expectInvalidToken(await me(forged))
   })
 })
 
 test.describe('sign-out: POST /api/logout', () => {
-  test('ends this session at once: the same token is refused afterwards, the cookies are cleared', async () => {
-    const { token } = await newSession()
-    const response = await api('/api/logout', { method: 'POST', headers: bearer(token) })
+  test('ends this session at once: the same token is refused afterwards, the cookies are cleared', async ({ session: { token } }) => {
+    const response = await logOut(token)
     expect(response.status).toBe(204)
-    const cleared = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).sort()
-    expect(cleared).toEqual(['passgate_access=', 'passgate_refresh='])
-    for (const cookie of response.headers.getSetCookie()) expect(cookie).toContain('Max-Age=0')
-    await expect401(await api('/api/users/me', { headers: bearer(token) }), 'Could not validate credentials', INVALID)
-    await expect401(await api('/api/users/me/items', { headers: bearer(token) }), 'Could not validate credentials', INVALID)
-    await expect401(await api('/api/logout', { method: 'POST', headers: bearer(token) }), 'Could not validate credentials', INVALID)
+    expectCookiesCleared(response)
+    await expectInvalidToken(await me(token))
+    await expectInvalidToken(await api('/api/users/me/items', { headers: bearer(token) }))
+    await expectInvalidToken(await logOut(token))
   })
 
-  test('ends only this session: the same user signed in elsewhere stays signed in', async () => {
-    const { username, token } = await newSession()
+  test('ends only this session: the same user signed in elsewhere stays signed in', async ({ session: { username, token } }) => {
     const other = await logIn(username)
-    expect((await api('/api/logout', { method: 'POST', headers: bearer(token) })).status).toBe(204)
-    expect((await api('/api/users/me', { headers: bearer(other) })).status).toBe(200)
+    expect((await logOut(token)).status).toBe(204)
+    expect((await me(other)).status).toBe(200)
   })
 
   test('without a token it is 401', async () => {
-    await expect401(await api('/api/logout', { method: 'POST' }), 'Not authenticated', 'Bearer')
+    await expectNotAuthenticated(await api('/api/logout', { method: 'POST' }))
   })
 })
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { PASSWORD, api, postJson, signUp, uniqueName } from '../helpers'
 
 test.describe('sign-up: POST /api/users', () => {
@@ -12,8 +12,7 @@ test.describe('sign-up: POST /api/users', () => {
     expect(JSON.stringify(user)).not.toContain('$2')
   })
 
-  test('a taken username is 409, also when it differs only in letter case', async () => {
-    const { username } = await signUp()
+  test('a taken username is 409, also when it differs only in letter case', async ({ user: { username } }) => {
     for (const again of [username, username.toUpperCase()]) {
       const response = await postJson('/api/users', { username: again, password: PASSWORD })
       expect(response.status).toBe(409)

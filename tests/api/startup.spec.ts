@@ -1,24 +1,19 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { expect, test } from '@playwright/test'
-import postgres from 'postgres'
-import { PASSWORD, api, bearer, logIn, postJson, requestToken, signUp, uniqueName } from '../helpers'
-import { startServer, waitForHealth } from '../servers'
+import { expect, expectInactiveUser, test } from '../fixtures'
+import { PASSWORD, api, me, postJson, requestToken, uniqueName, withSql } from '../helpers'
+import { freshDataDir, startServer, waitForHealth } from '../servers'
 
 // Configuration a deployment can get wrong, each on a server of its own.
 
 const embedded = !process.env.DATABASE_URL
-const freshDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-server-'))
 
 test('production refuses to start without AUTH_SECRET, saying how to make one', async () => {
-  const server = startServer(3111, { AUTH_SECRET: '', DATA_DIR: freshDataDir() })
+  const server = startServer(3111, { AUTH_SECRET: '', DATA_DIR: freshDataDir('server') })
   expect(await server.exited).toBe(1)
   expect(server.output()).toContain('passgate cannot start: AUTH_SECRET is not set. Generate one with `openssl rand -base64 32`')
 })
 
 test('production refuses to start with a short AUTH_SECRET', async () => {
-  const server = startServer(3112, { AUTH_SECRET: 'only-31-bytes-long-0123456789ab', DATA_DIR: freshDataDir() })
+  const server = startServer(3112, { AUTH_SECRET: 'only-31-bytes-long-0123456789ab', DATA_DIR: freshDataDir('server') })
   expect(await server.exited).toBe(1)
   expect(server.output()).toContain('AUTH_SECRET is too short (31 bytes, at least 32 needed)')
 })
@@ -32,7 +27,7 @@ test('a second server on the same embedded store stops at once, naming the owner
 
 test('with SIGNUP=closed, sign-up is 403 and the page says so', async () => {
   test.setTimeout(90_000)
-  const server = startServer(3114, { SIGNUP: 'closed', DATA_DIR: freshDataDir() })
+  const server = startServer(3114, { SIGNUP: 'closed', DATA_DIR: freshDataDir('server') })
   try {
     await waitForHealth(server)
     const response = await postJson('/api/users', { username: uniqueName(), password: PASSWORD }, {}, server.url)
@@ -58,20 +53,11 @@ test('with the database out of reach, requests answer 503 with a detail, never a
   }
 })
 
-test('a disabled user gets 400 Inactive user at sign-in, and their tokens stop working', async () => {
+test('a disabled user gets 400 Inactive user at sign-in, and their tokens stop working', async ({ session: { username, token } }) => {
   test.skip(embedded, 'needs a second connection to the database; there is no admin API to disable a user yet')
-  const { username } = await signUp()
-  const token = await logIn(username)
-  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
-  try {
-    await sql`update users set disabled = true where username = ${username}`
-  } finally {
-    await sql.end()
-  }
-  const response = await requestToken(username, PASSWORD)
-  expect(response.status).toBe(400)
-  expect(await response.json()).toEqual({ error: 'invalid_grant', detail: 'Inactive user' })
-  expect((await api('/api/users/me', { headers: bearer(token) })).status).toBe(401)
+  await withSql((sql) => sql`update users set disabled = true where username = ${username}`)
+  await expectInactiveUser(await requestToken(username, PASSWORD))
+  expect((await me(token)).status).toBe(401)
 })
 
 test('unknown API paths and unserved methods answer in FastAPI\'s shape', async () => {

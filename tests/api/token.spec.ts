@@ -1,9 +1,8 @@
-import { expect, test } from '@playwright/test'
-import { PASSWORD, api, bearer, expect401, requestToken, signUp, uniqueName } from '../helpers'
+import { expect, expectFieldError, expectNotAuthenticated, test } from '../fixtures'
+import { PASSWORD, api, me, requestToken, signUp, uniqueName } from '../helpers'
 
 test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
-  test('form-urlencoded credentials get a bearer token and an HttpOnly session cookie', async () => {
-    const { username } = await signUp()
+  test('form-urlencoded credentials get a bearer token and an HttpOnly session cookie', async ({ user: { username } }) => {
     const response = await requestToken(username, PASSWORD)
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
@@ -21,12 +20,10 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
       // Served over plain http here, so not Secure (it would never be sent back otherwise).
       expect(cookie).not.toMatch(/; Secure/i)
     }
-    const me = await api('/api/users/me', { headers: bearer(body.access_token) })
-    expect((await me.json()).username).toBe(username)
+    expect((await (await me(body.access_token)).json()).username).toBe(username)
   })
 
-  test('multipart credentials, as the tutorial login page sends FormData, work too', async () => {
-    const { username } = await signUp()
+  test('multipart credentials, as the tutorial login page sends FormData, work too', async ({ user: { username } }) => {
     const form = new FormData()
     form.set('username', username)
     form.set('password', PASSWORD)
@@ -34,13 +31,11 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
     expect(response.status).toBe(200)
   })
 
-  test('the username matches in any letter case', async () => {
-    const { username } = await signUp()
+  test('the username matches in any letter case', async ({ user: { username } }) => {
     expect((await requestToken(username.toUpperCase(), PASSWORD)).status).toBe(200)
   })
 
-  test('a wrong password and an unknown user get the same 401, with WWW-Authenticate', async () => {
-    const { username } = await signUp()
+  test('a wrong password and an unknown user get the same 401, with WWW-Authenticate', async ({ user: { username } }) => {
     const wrong = await requestToken(username, 'not the password')
     const unknown = await requestToken(uniqueName('nobody'), 'not the password')
     for (const response of [wrong, unknown]) {
@@ -65,9 +60,7 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
   })
 
   test('a NUL byte in a credential is 422 naming the field', async () => {
-    const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ username: 'nul\u0000name', password: 'x' }) })
-    expect(response.status).toBe(422)
-    expect((await response.json()).detail[0].loc).toEqual(['body', 'username'])
+    await expectFieldError(await requestToken('nul\u0000name', 'x'), ['body', 'username'])
   })
 
   test('an unknown grant_type is 400 unsupported_grant_type', async () => {
@@ -98,7 +91,7 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
 
   test('without credentials the protected routes answer 401 Not authenticated', async () => {
     for (const path of ['/api/users/me', '/api/users/me/', '/api/users/me/items']) {
-      await expect401(await api(path), 'Not authenticated', 'Bearer')
+      await expectNotAuthenticated(await api(path))
     }
   })
 })

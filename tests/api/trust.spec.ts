@@ -1,33 +1,31 @@
-import { execFile } from 'node:child_process'
-import fs from 'node:fs'
 import http from 'node:http'
-import os from 'node:os'
-import path from 'node:path'
-import { promisify } from 'node:util'
-import { expect, test } from '@playwright/test'
-import { PASSWORD, api, bearer, logIn, newSession, postJson, requestToken, signUp, uniqueName, withSql } from '../helpers'
-import { type ExtraServer, startServer, waitForHealth } from '../servers'
+import { expect, expectRefreshRefused, test } from '../fixtures'
+import {
+  BASE_URL,
+  PASSWORD,
+  api,
+  bearer,
+  changePassword,
+  cookiePair,
+  liveSessions,
+  logIn,
+  me,
+  postJson,
+  refreshGrant,
+  requestToken,
+  signUp,
+  uniqueName,
+  withSql,
+} from '../helpers'
+import { type ExtraServer, freshDataDir, runCommand, startServer, waitForHealth } from '../servers'
 
 // Promises that must hold under attack: what a password change ends, hashes and their cost,
 // device cookies, bounds on sessions and logins, the 100-failure ceiling, bodies, odd `next`
 // values, a schema that is behind, and a proxy nobody told us about.
 
 const onPostgres = Boolean(process.env.DATABASE_URL)
-const freshDataDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `passgate-${name}-`))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const form = (fields: Record<string, string>) => new URLSearchParams(fields)
-
-/** A password grant against `base`, with an optional cookie header (a browser's device cookie). */
-function loginAt(base: string, username: string, password: string, cookie?: string): Promise<Response> {
-  return fetch(`${base}/api/token`, { method: 'POST', headers: cookie === undefined ? {} : { cookie }, body: form({ username, password }) })
-}
-
-/** The `name=value` of the device cookie a response sets. */
-function deviceCookie(response: Response): string {
-  const set = response.headers.getSetCookie().find((cookie) => /^(__Host-)?passgate_device=/.test(cookie))
-  expect(set, 'a device cookie is set').toBeDefined()
-  return set!.split(';')[0]!
-}
+const deviceCookie = (response: Response) => cookiePair(response, 'passgate_device')
 
 test.describe('at BCRYPT_COST=12 on a server of its own', () => {
   test.describe.configure({ mode: 'serial', timeout: 120_000 })
@@ -41,10 +39,9 @@ test.describe('at BCRYPT_COST=12 on a server of its own', () => {
   test.afterAll(async () => server?.stop())
 
   test('a password change ends the logins with the old password that were still inside bcrypt', async () => {
-    const username = uniqueName('race')
     const oldPassword = 'the old passphrase 4471'
-    expect((await postJson('/api/users', { username, password: oldPassword }, {}, server.url)).status).toBe(200)
-    const owner = ((await (await loginAt(server.url, username, oldPassword)).json()) as { access_token: string }).access_token
+    const { username } = await signUp({ username: uniqueName('race'), password: oldPassword }, server.url)
+    const owner = await logIn(username, oldPassword, server.url)
 
     // Four attackers log in with the old password without pause; at any moment some of them have
     // read the old hash and are inside bcrypt (about 0.4 s a comparison at cost 12, more when
@@ -54,7 +51,7 @@ test.describe('at BCRYPT_COST=12 on a server of its own', () => {
     const attacker = async () => {
       for (;;) {
         const started = Date.now()
-        const response = await loginAt(server.url, username, oldPassword)
+        const response = await requestToken(username, oldPassword, {}, server.url)
         const body = (await response.json()) as { access_token?: string; refresh_token?: string }
         const ended = Date.now()
         attempts.push({ started, ended, status: response.status, access: body.access_token, refresh: body.refresh_token })
@@ -63,7 +60,7 @@ test.describe('at BCRYPT_COST=12 on a server of its own', () => {
     }
     const attackers = Array.from({ length: 4 }, attacker)
     await sleep(1_500)
-    const change = await postJson('/api/users/me/password', { current_password: oldPassword, new_password: 'the new passphrase 9902' }, bearer(owner), server.url)
+    const change = await changePassword(owner, oldPassword, 'the new passphrase 9902', {}, server.url)
     changedAt = Date.now()
     expect(change.status, await change.text()).toBe(204)
     await Promise.all(attackers)
@@ -75,21 +72,20 @@ test.describe('at BCRYPT_COST=12 on a server of its own', () => {
     const issued = attempts.filter((attempt) => attempt.status === 200)
     expect(issued.length).toBeGreaterThan(0)
     for (const { access, refresh } of issued) {
-      expect((await api('/api/users/me', { headers: bearer(access!) }, server.url)).status).toBe(401)
-      const refreshed = await fetch(`${server.url}/api/token`, { method: 'POST', body: form({ grant_type: 'refresh_token', refresh_token: refresh! }) })
-      expect(refreshed.status).toBe(400)
+      expect((await me(access!, server.url)).status).toBe(401)
+      await expectRefreshRefused(await refreshGrant(refresh!, server.url))
     }
-    expect((await api('/api/users/me', { headers: bearer(owner) }, server.url)).status).toBe(200) // the owner stays
+    expect((await me(owner, server.url)).status).toBe(200) // the owner stays
   })
 
-  test('a login rehashes a password made at another cost, so timing follows BCRYPT_COST', async () => {
+  test('a login rehashes a password made at another cost, so timing follows BCRYPT_COST', async ({ user: { username } }) => {
     test.skip(!onPostgres, 'needs two servers on one database')
-    const { username } = await signUp() // on the main server, at cost 10
+    // The user signed up on the main server, at cost 10.
     const storedHash = () => withSql(async (sql) => (await sql`select hashed_password from users where username = ${username}`)[0]!.hashed_password as string)
     expect(await storedHash()).toMatch(/^\$2b\$10\$/)
-    expect((await loginAt(server.url, username, 'not the password')).status).toBe(401)
+    expect((await requestToken(username, 'not the password', {}, server.url)).status).toBe(401)
     expect(await storedHash()).toMatch(/^\$2b\$10\$/) // a failure changes nothing
-    expect((await loginAt(server.url, username, PASSWORD)).status).toBe(200)
+    expect((await requestToken(username, PASSWORD, {}, server.url)).status).toBe(200)
     expect(await storedHash()).toMatch(/^\$2b\$12\$/)
     expect((await requestToken(username, PASSWORD)).status).toBe(200) // back on the cost-10 server
     expect(await storedHash()).toMatch(/^\$2b\$10\$/)
@@ -98,7 +94,7 @@ test.describe('at BCRYPT_COST=12 on a server of its own', () => {
   test('without TRUST_PROXY, a request that came through a proxy is reported once', async () => {
     expect(server.output()).not.toContain('TRUST_PROXY') // `next start` fills X-Forwarded-For itself: not a proxy
     for (let i = 0; i < 2; i++) {
-      const response = await fetch(`${server.url}/api/token`, { method: 'POST', headers: { 'x-forwarded-for': '203.0.113.5' }, body: form({ username: uniqueName('nobody'), password: 'wrong' }) })
+      const response = await requestToken(uniqueName('nobody'), 'wrong', { 'x-forwarded-for': '203.0.113.5' }, server.url)
       expect(response.status).toBe(401)
     }
     await expect.poll(() => server.output()).toContain('TRUST_PROXY is not set')
@@ -107,55 +103,50 @@ test.describe('at BCRYPT_COST=12 on a server of its own', () => {
 })
 
 test.describe('device cookies', () => {
-  test('a password change voids every device cookie but the new one: a replayed old cookie cannot throttle the user', async () => {
-    const { username } = await signUp()
+  test('a password change voids every device cookie but the new one: a replayed old cookie cannot throttle the user', async ({ user: { username } }) => {
     const first = await requestToken(username, PASSWORD)
     const oldDevice = deviceCookie(first) // cookie A
     const token = ((await first.json()) as { access_token: string }).access_token
     const newPassword = 'a brand new passphrase 5310'
-    const change = await postJson('/api/users/me/password', { current_password: PASSWORD, new_password: newPassword }, { ...bearer(token), cookie: oldDevice })
+    const change = await changePassword(token, PASSWORD, newPassword, { cookie: oldDevice })
     expect(change.status).toBe(204)
     const newDevice = deviceCookie(change) // cookie A'
     expect(newDevice).not.toBe(oldDevice)
     // The attacker replays A with five wrong passwords, then sends five more without it.
-    for (let i = 0; i < 5; i++) expect((await api('/api/token', { method: 'POST', headers: { cookie: oldDevice }, body: form({ username, password: 'guess' }) })).status).toBe(401)
+    for (let i = 0; i < 5; i++) expect((await requestToken(username, 'guess', { cookie: oldDevice })).status).toBe(401)
     for (let i = 0; i < 5; i++) expect((await requestToken(username, 'guess')).status).toBe(429)
     // Alice's browser, with A', still signs in.
-    const alice = await api('/api/token', { method: 'POST', headers: { cookie: newDevice }, body: form({ username, password: newPassword }) })
+    const alice = await requestToken(username, newPassword, { cookie: newDevice })
     expect(alice.status, await alice.clone().text()).toBe(200)
   })
 
-  test('each browser has a bucket of its own: a stolen device cookie spends only that browser\'s tries', async () => {
-    const { username } = await signUp()
+  test('each browser has a bucket of its own: a stolen device cookie spends only that browser\'s tries', async ({ user: { username } }) => {
     const stolen = deviceCookie(await requestToken(username, PASSWORD))
     const other = deviceCookie(await requestToken(username, PASSWORD))
     expect(other).not.toBe(stolen)
-    for (let i = 0; i < 5; i++) expect((await api('/api/token', { method: 'POST', headers: { cookie: stolen }, body: form({ username, password: 'guess' }) })).status).toBe(401)
-    expect((await api('/api/token', { method: 'POST', headers: { cookie: stolen }, body: form({ username, password: PASSWORD }) })).status).toBe(429)
-    expect((await api('/api/token', { method: 'POST', headers: { cookie: other }, body: form({ username, password: PASSWORD }) })).status).toBe(200)
+    for (let i = 0; i < 5; i++) expect((await requestToken(username, 'guess', { cookie: stolen })).status).toBe(401)
+    expect((await requestToken(username, PASSWORD, { cookie: stolen })).status).toBe(429)
+    expect((await requestToken(username, PASSWORD, { cookie: other })).status).toBe(200)
   })
 })
 
 test.describe('bounds', () => {
-  test('at most 50 live sessions: the least recently used ends when another begins', async () => {
+  test('at most 50 live sessions: the least recently used ends when another begins', async ({ user: { username } }) => {
     test.setTimeout(60_000)
-    const { username } = await signUp()
     // last_used_at is kept to the minute, so here the least recently used is the oldest.
     const first = await logIn(username)
     const second = await logIn(username)
     for (let i = 0; i < 48; i++) await logIn(username)
-    expect((await api('/api/users/me', { headers: bearer(first) })).status).toBe(200) // 50 live: all kept
-    expect((await api('/api/users/me', { headers: bearer(second) })).status).toBe(200)
+    expect((await me(first)).status).toBe(200) // 50 live: all kept
+    expect((await me(second)).status).toBe(200)
     const newest = await logIn(username) // the 51st
-    const sessions = (await (await api('/api/sessions', { headers: bearer(newest) })).json()) as unknown[]
-    expect(sessions).toHaveLength(50)
-    expect((await api('/api/users/me', { headers: bearer(first) })).status).toBe(401)
-    expect((await api('/api/users/me', { headers: bearer(second) })).status).toBe(200)
+    expect(await liveSessions(newest)).toHaveLength(50)
+    expect((await me(first)).status).toBe(401)
+    expect((await me(second)).status).toBe(200)
   })
 
-  test('sessions that ended more than SESSION_RETENTION_DAYS ago are deleted with their addresses', async () => {
+  test('sessions that ended more than SESSION_RETENTION_DAYS ago are deleted with their addresses', async ({ user: { id, username } }) => {
     test.skip(!onPostgres, 'writes old rows through a second connection')
-    const { id, username } = await signUp()
     await withSql(async (sql) => {
       const [old] = await sql`insert into sessions (user_id, expires_at, ended_at, end_reason, ip) values (${id}, now() - interval '40 days', now() - interval '31 days', 'logout', '192.0.2.1') returning id`
       const [recent] = await sql`insert into sessions (user_id, expires_at, ended_at, end_reason, ip) values (${id}, now() + interval '1 day', now() - interval '29 days', 'logout', '192.0.2.2') returning id`
@@ -190,30 +181,30 @@ test.describe('the 100-failure ceiling and successful logins per window, on a se
 
   async function fail100(username: string): Promise<void> {
     for (let batch = 0; batch < 10; batch++) {
-      const statuses = await Promise.all(Array.from({ length: 10 }, () => loginAt(server.url, username, 'a wrong guess').then((response) => response.status)))
+      const guesses = Array.from({ length: 10 }, () => requestToken(username, 'a wrong guess', {}, server.url))
+      const statuses = (await Promise.all(guesses)).map((response) => response.status)
       expect(statuses).toEqual(Array(10).fill(401))
     }
   }
 
   test('after 100 consecutive failures only a known browser signs in, and its success lifts the lock', async () => {
-    const username = uniqueName('locked')
-    expect((await postJson('/api/users', { username, password: PASSWORD }, {}, server.url)).status).toBe(200)
-    const known = deviceCookie(await loginAt(server.url, username, PASSWORD)) // success 1 of 3
+    const { username } = await signUp({ username: uniqueName('locked') }, server.url)
+    const known = deviceCookie(await requestToken(username, PASSWORD, {}, server.url)) // success 1 of 3
     await fail100(username)
-    const locked = await loginAt(server.url, username, PASSWORD)
+    const locked = await requestToken(username, PASSWORD, {}, server.url)
     expect(locked.status).toBe(400)
     expect(await locked.json()).toEqual(LOCKED)
     // An unknown name locks the same way: the lock says nothing about whether the account exists.
     const nobody = uniqueName('nobody')
     await fail100(nobody)
-    const alsoLocked = await loginAt(server.url, nobody, PASSWORD)
+    const alsoLocked = await requestToken(nobody, PASSWORD, {}, server.url)
     expect(alsoLocked.status).toBe(400)
     expect(await alsoLocked.json()).toEqual(LOCKED)
 
-    expect((await loginAt(server.url, username, PASSWORD, known)).status).toBe(200) // success 2
-    expect((await loginAt(server.url, username, PASSWORD)).status).toBe(200) // success 3: the count was reset
+    expect((await requestToken(username, PASSWORD, { cookie: known }, server.url)).status).toBe(200) // success 2
+    expect((await requestToken(username, PASSWORD, {}, server.url)).status).toBe(200) // success 3: the count was reset
     // The fourth success in the window is refused, before any password is checked.
-    const fourth = await loginAt(server.url, username, PASSWORD)
+    const fourth = await requestToken(username, PASSWORD, {}, server.url)
     expect(fourth.status).toBe(429)
     expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0)
   })
@@ -254,8 +245,7 @@ function slowUpload(url: string, method: string, headers: Record<string, string>
   })
 }
 
-test('a slow 9 MB upload is refused with 413 within half a second on every API route that reads a body', async () => {
-  const { token } = await newSession()
+test('a slow 9 MB upload is refused with 413 within half a second on every API route that reads a body', async ({ session: { token } }) => {
   const json = { 'content-type': 'application/json' }
   for (const [method, route, headers] of [
     ['POST', '/api/users', json],
@@ -263,14 +253,13 @@ test('a slow 9 MB upload is refused with 413 within half a second on every API r
     ['PATCH', '/api/users/me', { ...json, ...bearer(token) }],
     ['POST', '/api/users/me/password', { ...json, ...bearer(token) }],
   ] as const) {
-    const result = await slowUpload(`http://127.0.0.1:${process.env.TEST_PORT ?? 3100}${route}`, method, headers)
+    const result = await slowUpload(BASE_URL + route, method, headers)
     expect(result.status, `${method} ${route}`).toBe(413)
     expect(result.ms, `${method} ${route} answered after ${result.ms} ms, ${result.sent} bytes sent`).toBeLessThan(500)
   }
 })
 
-test('renewing a page session with a non-Latin `next` redirects to it, percent-encoded', async () => {
-  const token = await logIn((await signUp()).username)
+test('renewing a page session with a non-Latin `next` redirects to it, percent-encoded', async ({ session: { token } }) => {
   const response = await api('/api/token/renew?next=/%E6%97%A5', { headers: { cookie: `passgate_access=${token}` } })
   expect(response.status).toBe(303)
   expect(response.headers.get('location')).toBe('/%E6%97%A5')
@@ -283,12 +272,7 @@ test('renewing a page session with a non-Latin `next` redirects to it, percent-e
 
 test('hashes from passlib sign in when imported; a hash that is not bcrypt is refused at the door', async () => {
   test.skip(!onPostgres, 'the CLI cannot open the embedded store while the test server owns it')
-  const run = promisify(execFile)
-  const cli = (username: string, hash: string) =>
-    run(process.execPath, ['--import', 'tsx', 'scripts/user-create.ts', username], { env: { ...process.env, PASSWORD_HASH: hash } }).then(
-      (done) => ({ code: 0, output: done.stdout + done.stderr }),
-      (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, output: failed.stdout + failed.stderr }),
-    )
+  const cli = (username: string, hash: string) => runCommand('user-create', [username], { PASSWORD_HASH: hash })
   // Made by passlib 1.7.4 (`passlib.hash.bcrypt.using(ident=..., rounds=10).hash("correct horse battery")`).
   const username = uniqueName('passlib')
   const imported = await cli(username, '$2y$10$7VPMzT.UG0.EenNqgiHvz.yWxMlptDP9UipX8N9nuVkseJslgRdeW')
@@ -327,9 +311,10 @@ test('on a database without the migrations: health says the schema is behind, re
     const refused = await signUpThere()
     expect(refused.status).toBe(503)
     expect((await refused.json()).detail).toContain('run `npm run db:migrate`')
-    expect((await loginAt(server.url, uniqueName(), PASSWORD)).status).toBe(503)
+    expect((await requestToken(uniqueName(), PASSWORD, {}, server.url)).status).toBe(503)
 
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], { env: { ...process.env, DATABASE_URL: url.toString() } })
+    const migrated = await runCommand('migrate', [], { DATABASE_URL: url.toString() })
+    expect(migrated.code, migrated.output).toBe(0)
     await waitForHealth(server, 200)
     expect((await signUpThere()).status).toBe(200)
     expect(server.output().match(/schema is behind/g)).toHaveLength(1) // one line at start, not one per request

@@ -1,4 +1,5 @@
-import { type Page, expect, test } from '@playwright/test'
+import type { Page } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { PASSWORD, api, bearer, newAdmin, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
 import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn } from './browser'
 
@@ -29,11 +30,8 @@ test.beforeEach(({ page }) => {
 /** A user whose account page has something in every section. */
 async function busyUser(): Promise<{ id: number; username: string }> {
   const user = await signUp({ username: uniqueName('a11y'), email: `${'long.address.'.repeat(3)}${uniqueName('mail')}@subdomain.example.com`, full_name: 'Wilhelmina Augusta Longname-Example' })
-  const phone = await api('/api/token', {
-    method: 'POST',
-    headers: { 'user-agent': `SomeEmbeddedHttpClientWithAVeryLongProductNameThatNeverBreaks/1.0 ${'x'.repeat(200)}` },
-    body: new URLSearchParams({ username: user.username, password: PASSWORD }),
-  })
+  const userAgent = `SomeEmbeddedHttpClientWithAVeryLongProductNameThatNeverBreaks/1.0 ${'x'.repeat(200)}`
+  const phone = await requestToken(user.username, PASSWORD, { 'user-agent': userAgent })
   expect(phone.status).toBe(200)
   const token = bearer((await phone.json()).access_token)
   expect((await postJson('/api/notes', { text: 'n'.repeat(1000) }, token)).status).toBe(201)
@@ -89,10 +87,9 @@ for (const [device, viewport] of [
       await check(page)
     })
 
-    test('/admin as an admin', async ({ page }) => {
+    test('/admin as an admin', async ({ page, admin }) => {
       // axe checks every cell of two 50-row tables: slow on a busy machine.
       test.slow()
-      const admin = await newAdmin()
       // Newest first: this user is on the directory's first page, whatever other tests add.
       const user = await busyUser()
       const disabled = await patchJson(`/api/users/${user.id}`, { disabled: true }, bearer(admin.token))

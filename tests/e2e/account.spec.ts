@@ -1,22 +1,12 @@
-import { expect, type Page, test } from '@playwright/test'
 import { SignJWT, decodeJwt } from 'jose'
-import { BASE_URL, PASSWORD, TEST_SECRET, api, bearer, signUp } from '../helpers'
-import { CHROME_ON_LINUX } from './browser'
+import { expect, test } from '../fixtures'
+import { BASE_URL, PASSWORD, TEST_SECRET, me, requestToken } from '../helpers'
+import { CHROME_ON_LINUX, signIn, submitSignIn } from './browser'
 
 // The account page: change the password, end another session, stay signed in past the access
 // token's expiry.
 
-async function signIn(page: Page, username: string, password = PASSWORD) {
-  await page.goto('/login')
-  await page.getByLabel('Username').fill(username)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-}
-
-test('change the password on /admin; afterwards the old one fails and the new one works', async ({ page }) => {
-  const { username } = await signUp()
-  await signIn(page, username)
-  await expect(page).toHaveURL(/\/admin$/)
+test('change the password on /admin; afterwards the old one fails and the new one works', async ({ signedInPage: page, user: { username } }) => {
   const form = page.getByRole('form', { name: 'Change password' })
   await form.getByLabel('Current password').fill(PASSWORD)
   await form.getByLabel('New password').fill('my new passphrase')
@@ -25,15 +15,13 @@ test('change the password on /admin; afterwards the old one fails and the new on
 
   await page.getByRole('button', { name: 'Sign out' }).click()
   await expect(page).toHaveURL(/\/login$/)
-  await signIn(page, username, PASSWORD)
+  await page.goto('/login')
+  await submitSignIn(page, username, PASSWORD)
   await expect(page.getByTestId('form-error')).toHaveText('Incorrect username or password')
   await signIn(page, username, 'my new passphrase')
-  await expect(page).toHaveURL(/\/admin$/)
 })
 
-test('the password form shows a wrong current password inline', async ({ page }) => {
-  const { username } = await signUp()
-  await signIn(page, username)
+test('the password form shows a wrong current password inline', async ({ signedInPage: page }) => {
   const form = page.getByRole('form', { name: 'Change password' })
   await form.getByLabel('Current password').fill('not my password')
   await form.getByLabel('New password').fill('my new passphrase')
@@ -41,9 +29,8 @@ test('the password form shows a wrong current password inline', async ({ page })
   await expect(form.getByTestId('form-error')).toHaveText('Current password is incorrect')
 })
 
-test('end another session from the table: that device is signed out', async ({ page }) => {
-  const { username } = await signUp()
-  const phone = await api('/api/token', { method: 'POST', headers: { 'user-agent': 'PhoneBrowser/1.0' }, body: new URLSearchParams({ username, password: PASSWORD }) })
+test('end another session from the table: that device is signed out', async ({ page, user: { username } }) => {
+  const phone = await requestToken(username, PASSWORD, { 'user-agent': 'PhoneBrowser/1.0' })
   const phoneToken = (await phone.json()).access_token as string
   await signIn(page, username)
   const rows = page.getByTestId('session-row')
@@ -51,13 +38,10 @@ test('end another session from the table: that device is signed out', async ({ p
   await expect(rows.filter({ hasText: 'This device' })).toHaveCount(1)
   await rows.filter({ hasText: 'PhoneBrowser/1.0' }).getByRole('button', { name: 'End' }).click()
   await expect(rows).toHaveCount(1)
-  expect((await api('/api/users/me', { headers: bearer(phoneToken) })).status).toBe(401)
+  expect((await me(phoneToken)).status).toBe(401)
 })
 
-test('a browser whose access cookie has expired still lands on /admin', async ({ page, context }) => {
-  const { username } = await signUp()
-  await signIn(page, username)
-  await expect(page).toHaveURL(/\/admin$/)
+test('a browser whose access cookie has expired still lands on /admin', async ({ signedInPage: page, context, user: { username } }) => {
   const access = (await context.cookies()).find((cookie) => cookie.name === 'passgate_access')!
   const now = Math.floor(Date.now() / 1000)
   const expired = await new SignJWT({ ...decodeJwt(access.value), iat: now - 3600, exp: now - 60 }).setProtectedHeader({ alg: 'HS256' }).sign(TEST_SECRET)
@@ -75,8 +59,7 @@ test('a browser whose access cookie has expired still lands on /admin', async ({
   await expect(page.getByTestId('signed-in-as')).toHaveText(username)
 })
 
-test('the sessions table names the device and shows times in the viewer’s own time zone', async ({ browser }) => {
-  const { username } = await signUp()
+test('the sessions table names the device and shows times in the viewer’s own time zone', async ({ browser, user: { username } }) => {
   // Kiritimati is UTC+14: a time shown in UTC would be off by more than half a day.
   const timeZone = 'Pacific/Kiritimati'
   const context = await browser.newContext({ userAgent: CHROME_ON_LINUX, timezoneId: timeZone, locale: 'en-GB' })

@@ -1,5 +1,6 @@
-import { expect, type Page, test } from '@playwright/test'
-import { PASSWORD, signUp, uniqueName } from '../helpers'
+import { expect, test } from '../fixtures'
+import { PASSWORD, uniqueName } from '../helpers'
+import { submitSignIn } from './browser'
 
 // A person in a browser: sign up, land on /admin, sign out, be turned away from /admin, sign in.
 
@@ -9,12 +10,6 @@ test.beforeEach(({ page }) => {
     throw new Error(`unexpected dialog: ${dialog.message()}`)
   })
 })
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.getByLabel('Username').fill(username)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-}
 
 test('sign up, see /admin, sign out, get sent back to /login, sign in again', async ({ page }) => {
   const username = uniqueName('browser')
@@ -36,16 +31,15 @@ test('sign up, see /admin, sign out, get sent back to /login, sign in again', as
   await page.goto('/admin')
   await expect(page).toHaveURL(/\/login\?next=\/admin$/)
 
-  await signIn(page, username, PASSWORD)
+  await submitSignIn(page, username)
   await expect(page).toHaveURL(/\/admin$/)
   await expect(page.getByTestId('signed-in-as')).toHaveText(username)
 })
 
-test('a wrong password shows the error inline and stays on /login', async ({ page }) => {
-  const { username } = await signUp()
+test('a wrong password shows the error inline and stays on /login', async ({ page, user: { username } }) => {
   await page.goto('/login')
   if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/login.png' })
-  await signIn(page, username, 'not the password')
+  await submitSignIn(page, username, 'not the password')
   await expect(page.getByTestId('form-error')).toHaveText('Incorrect username or password')
   await expect(page).toHaveURL(/\/login$/)
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled()
@@ -60,9 +54,8 @@ test('sign-up shows the rule that failed next to its field', async ({ page }) =>
   await expect(page).toHaveURL(/\/signup$/)
 })
 
-test('after login the user lands on `next`, but only if it is a path on this site', async ({ page }) => {
-  const { username } = await signUp()
+test('after login the user lands on `next`, but only if it is a path on this site', async ({ page, user: { username } }) => {
   await page.goto('/login?next=//evil.example/steal')
-  await signIn(page, username, PASSWORD)
+  await submitSignIn(page, username)
   await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/admin$/)
 })

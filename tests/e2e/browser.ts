@@ -11,11 +11,16 @@ export const PHONE = { width: 390, height: 844 }
 /** A desktop Chrome on Linux, whatever browser runs the tests. */
 export const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
 
-export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
-  await page.goto('/login')
+/** Fills in the sign-in form of the page the browser is on (/login, maybe with a `next`) and sends it. */
+export async function submitSignIn(page: Page, username: string, password = PASSWORD): Promise<void> {
   await page.getByLabel('Username').fill(username)
   await page.getByLabel('Password').fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login')
+  await submitSignIn(page, username, password)
   await expect(page, `${username} should land on their account page after signing in`).toHaveURL(/\/admin$/)
 }
 

@@ -1,4 +1,5 @@
-import { type Page, expect, test } from '@playwright/test'
+import type { Page } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { BASE_URL, signUp } from '../helpers'
 
 // /docs, as FastAPI's: Swagger UI served by the app itself, under its Content-Security-Policy,

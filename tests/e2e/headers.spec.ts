@@ -1,9 +1,9 @@
-import { expect, test } from '@playwright/test'
-import { PASSWORD, signUp } from '../helpers'
+import { expect, test } from '../fixtures'
+import { submitSignIn } from './browser'
 
 // The pages run under a strict Content-Security-Policy (nonces, no inline code) without a single
 // violation, and the policy is really enforced.
-test('every page works under its Content-Security-Policy, and the policy is enforced', async ({ page }) => {
+test('every page works under its Content-Security-Policy, and the policy is enforced', async ({ page, user: { username } }) => {
   const violations: string[] = []
   page.on('console', (message) => {
     if (/content security policy/i.test(message.text())) violations.push(message.text())
@@ -13,15 +13,12 @@ test('every page works under its Content-Security-Policy, and the policy is enfo
       console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`)
     })
   })
-  const { username } = await signUp()
 
   for (const path of ['/signup', '/no-such-page', '/docs', '/login']) {
     const response = await page.goto(path)
     expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[\w+/=]+' 'strict-dynamic'/)
   }
-  await page.getByLabel('Username').fill(username)
-  await page.getByLabel('Password').fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await submitSignIn(page, username)
   await expect(page.getByTestId('signed-in-as')).toHaveText(username)
   await page.getByRole('button', { name: 'Save profile' }).click()
   await expect(page.getByText('Profile saved.')).toBeVisible()

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { BASE_URL, api, bearer, logIn, signUp } from '../helpers'
 import { signIn } from './browser'
 
@@ -12,9 +12,7 @@ test.beforeEach(({ page }) => {
   })
 })
 
-test('add two notes, tick one, delete the other; a reload shows the same list', async ({ page }) => {
-  const { username } = await signUp()
-  await signIn(page, username)
+test('add two notes, tick one, delete the other; a reload shows the same list', async ({ signedInPage: page }) => {
   const panel = page.getByRole('region', { name: 'Your notes' })
   await expect(panel).toContainText('No notes yet.')
   const notes = panel.getByTestId('note')
@@ -38,9 +36,7 @@ test('add two notes, tick one, delete the other; a reload shows the same list', 
   await expect(panel.getByRole('checkbox', { name: 'buy milk' })).toBeChecked()
 })
 
-test("bad note text shows the API's message next to the field, and adds nothing", async ({ page }) => {
-  const { username } = await signUp()
-  await signIn(page, username)
+test("bad note text shows the API's message next to the field, and adds nothing", async ({ signedInPage: page, user: { username } }) => {
   const panel = page.getByRole('region', { name: 'Your notes' })
   const field = panel.getByLabel('New note')
   await field.fill('x'.repeat(1001))
@@ -65,10 +61,8 @@ test("bad note text shows the API's message next to the field, and adds nothing"
   await expect(panel.getByRole('checkbox')).not.toBeChecked()
 })
 
-test('a new token is shown once, copies, works, stays out of the page after a reload, and dies when deleted', async ({ page, context }) => {
+test('a new token is shown once, copies, works, stays out of the page after a reload, and dies when deleted', async ({ signedInPage: page, context, user: { username } }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL })
-  const { username } = await signUp()
-  await signIn(page, username)
   const panel = page.getByRole('region', { name: 'Access tokens' })
   await expect(panel).toContainText('No tokens yet.')
   await panel.getByLabel('Name').fill('backup <b>job</b>')

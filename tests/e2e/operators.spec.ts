@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { expect, test } from '@playwright/test'
-import { PASSWORD, api, bearer, lockOut, logIn, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
-import { CHROME_ON_LINUX, DESKTOP, PHONE, expectNoAxeViolations, signIn } from './browser'
+import type { Locator, Page } from '@playwright/test'
+import { expect, test } from '../fixtures'
+import { PASSWORD, bearer, lockOut, logIn, patchJson, requestToken, signUp, uniqueName } from '../helpers'
+import { CHROME_ON_LINUX, DESKTOP, PHONE, expectNoAxeViolations, signIn, submitSignIn } from './browser'
 
 // The operator console on /admin: an admin searches the directory, acts on a user through a
 // confirmation in the page, and reads the audit log; a plain user sees none of it.
@@ -13,8 +14,15 @@ test.beforeEach(({ page }) => {
   })
 })
 
-test('an admin finds a user, disables them through the confirmation, and their browser is signed out; then enables them', async ({ page, browser }) => {
-  const admin = await newAdmin()
+/** Searches the directory on /admin; the Users region, with what it found. */
+async function searchUsers(page: Page, text: string): Promise<Locator> {
+  const users = page.getByRole('region', { name: 'Users' })
+  await users.getByLabel('Username or email').fill(text)
+  await users.getByRole('button', { name: 'Search' }).click()
+  return users
+}
+
+test('an admin finds a user, disables them through the confirmation, and their browser is signed out; then enables them', async ({ page, browser, admin }) => {
   const target = await signUp({ email: `${uniqueName('mail')}@example.com` })
 
   // The user, signed in in a browser of their own.
@@ -23,10 +31,8 @@ test('an admin finds a user, disables them through the confirmation, and their b
   await signIn(theirPage, target.username)
 
   await signIn(page, admin.username)
-  const users = page.getByRole('region', { name: 'Users' })
   // The search matches any letter case, as the API's does.
-  await users.getByLabel('Username or email').fill(target.username.toUpperCase())
-  await users.getByRole('button', { name: 'Search' }).click()
+  const users = await searchUsers(page, target.username.toUpperCase())
   await expect(page, 'the search should be in the address, to reload or share').toHaveURL(new RegExp(`[?&]q=${target.username.toUpperCase()}`))
   const rows = users.getByTestId('directory-row')
   await expect(rows, `searching for ${target.username} should list that one user`).toHaveCount(1)
@@ -50,9 +56,7 @@ test('an admin finds a user, disables them through the confirmation, and their b
   // Their browser is turned away on its next page.
   await theirPage.goto('/admin')
   await expect(theirPage, 'a disabled user should be sent to the sign-in page').toHaveURL(/\/login\?next=(%2F|\/)admin$/)
-  await theirPage.getByLabel('Username').fill(target.username)
-  await theirPage.getByLabel('Password').fill(PASSWORD)
-  await theirPage.getByRole('button', { name: 'Sign in' }).click()
+  await submitSignIn(theirPage, target.username)
   await expect(theirPage.getByTestId('form-error')).toHaveText('Inactive user')
 
   // The audit log, narrowed to this user by the row's Activity link, says who did it.
@@ -76,18 +80,14 @@ test('an admin finds a user, disables them through the confirmation, and their b
   await theirs.close()
 })
 
-test('the audit log filters by user and kind, and More brings the next page', async ({ page }) => {
-  const admin = await newAdmin()
-  const user = await signUp()
+test('the audit log filters by user and kind, and More brings the next page', async ({ page, admin, user }) => {
   // 52 sign-ins: a page of 50, and two more behind "More" (the 51st and 52nd end the oldest
   // sessions, which the filter by kind leaves out).
   for (let batch = 0; batch < 13; batch++) await Promise.all([1, 2, 3, 4].map(() => logIn(user.username)))
   expect((await requestToken(user.username, 'not the password')).status).toBe(401)
 
   await signIn(page, admin.username)
-  const users = page.getByRole('region', { name: 'Users' })
-  await users.getByLabel('Username or email').fill(user.username)
-  await users.getByRole('button', { name: 'Search' }).click()
+  const users = await searchUsers(page, user.username)
   await expect(users.getByTestId('directory-row')).toHaveCount(1)
   await users.getByRole('link', { name: `Activity of ${user.username}` }).click()
   const audit = page.getByRole('region', { name: 'Audit log' })
@@ -105,12 +105,9 @@ test('the audit log filters by user and kind, and More brings the next page', as
   await expect(rows.filter({ hasNot: page.getByRole('cell', { name: 'Signed in', exact: true }) })).toHaveCount(0)
 })
 
-test('a refused action shows why in the page; Cancel changes nothing', async ({ page }) => {
-  const admin = await newAdmin()
+test('a refused action shows why in the page; Cancel changes nothing', async ({ page, admin }) => {
   await signIn(page, admin.username)
-  const users = page.getByRole('region', { name: 'Users' })
-  await users.getByLabel('Username or email').fill(admin.username)
-  await users.getByRole('button', { name: 'Search' }).click()
+  const users = await searchUsers(page, admin.username)
   const row = users.getByTestId('directory-row').filter({ hasText: admin.username })
   await expect(row).toContainText('(you)')
 
@@ -128,16 +125,12 @@ test('a refused action shows why in the page; Cancel changes nothing', async ({ 
   await expect(row).toContainText('Active')
 })
 
-test('an admin lifts a lock-out from the directory', async ({ page }) => {
+test('an admin lifts a lock-out from the directory', async ({ page, admin, user: target }) => {
   test.skip(!process.env.DATABASE_URL, 'writes the failure count through a second connection, as tests/api/admin.spec.ts does')
-  const admin = await newAdmin()
-  const target = await signUp()
   await lockOut(target.username)
 
   await signIn(page, admin.username)
-  const users = page.getByRole('region', { name: 'Users' })
-  await users.getByLabel('Username or email').fill(target.username)
-  await users.getByRole('button', { name: 'Search' }).click()
+  const users = await searchUsers(page, target.username)
   const row = users.getByTestId('directory-row')
   await expect(row).toHaveCount(1)
   await expect(row).toContainText('Locked')
@@ -147,8 +140,7 @@ test('an admin lifts a lock-out from the directory', async ({ page }) => {
   await expect(row.getByRole('button', { name: `Unlock ${target.username}` })).toHaveCount(0)
 })
 
-test("a plain user's /admin shows their own account only: no directory, no audit log, no admin links", async ({ page }) => {
-  const user = await signUp()
+test("a plain user's /admin shows their own account only: no directory, no audit log, no admin links", async ({ page, user }) => {
   expect((await requestToken(user.username, 'not the password')).status).toBe(401)
   await signIn(page, user.username)
   await expect(page.getByRole('heading', { name: 'Recent security activity' })).toBeVisible()
@@ -166,8 +158,7 @@ test("a plain user's /admin shows their own account only: no directory, no audit
   await expect(page.getByRole('heading', { name: 'Users' })).toHaveCount(0)
 })
 
-test('the directory reads as a table on a desktop and as cards on a phone (README screenshots)', async ({ page }) => {
-  const admin = await newAdmin()
+test('the directory reads as a table on a desktop and as cards on a phone (README screenshots)', async ({ page, admin }) => {
   // A small team with one tag, so that a search shows just them.
   const tag = `team${randomBytes(3).toString('hex')}`
   const alice = await signUp({ username: `${tag}_alice`, email: `alice@${tag}.example.com`, full_name: 'Alice Liddell' })
@@ -176,7 +167,7 @@ test('the directory reads as a table on a desktop and as cards on a phone (READM
   expect((await patchJson(`/api/users/${bob.id}`, { role: 'admin' }, bearer(admin.token))).status).toBe(200)
   expect((await patchJson(`/api/users/${carol.id}`, { disabled: true }, bearer(admin.token))).status).toBe(200)
   for (const user of [alice, alice, bob]) {
-    expect((await api('/api/token', { method: 'POST', headers: { 'user-agent': CHROME_ON_LINUX }, body: new URLSearchParams({ username: user.username, password: PASSWORD }) })).status).toBe(200)
+    expect((await requestToken(user.username, PASSWORD, { 'user-agent': CHROME_ON_LINUX })).status).toBe(200)
   }
 
   await page.setViewportSize(DESKTOP)

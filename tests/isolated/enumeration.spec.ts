@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test'
+import { expect, test } from '../fixtures'
 import { requestToken, signUp, uniqueName } from '../helpers'
 
 // No user enumeration at login (OWASP ASVS 5.0 V6.3.8): an unknown user and a wrong password get

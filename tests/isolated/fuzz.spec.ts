@@ -1,8 +1,8 @@
-import { expect, test } from '@playwright/test'
 import fc from 'fast-check'
 import postgres from 'postgres'
 import { expectDocumented } from '../contract'
-import { BASE_URL, bearer, newSession, postJson } from '../helpers'
+import { expect, test } from '../fixtures'
+import { BASE_URL, bearer, postJson } from '../helpers'
 
 // Property-based: random and hostile bodies, headers and tokens at every endpoint. Whatever comes
 // in, the answer is never a 5xx; every error is JSON with a `detail`; every answer is what
@@ -72,15 +72,16 @@ const request = fc.record({
   next: fc.option(fc.oneof(hostileText, hostileText.map((text) => `/${text}`), fc.constantFrom('/日本', '//evil.example', '/\\evil', '/%0d%0aSet-Cookie:x', '/.//evil.example', '/%2e%2e//evil.example')), { nil: undefined }),
 })
 
-test('no input makes any endpoint fail with a 5xx, answer without a detail, or write a rejected row', async () => {
+test('no input makes any endpoint fail with a 5xx, answer without a detail, or write a rejected row', async ({ session }) => {
   test.setTimeout(180_000)
   const sql = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} }) : null
   const count = async () =>
     sql === null
       ? null
       : (await sql`select (select count(*) from users)::int as users, (select count(*) from sessions)::int as sessions, (select count(*) from notes)::int as notes, (select count(*) from api_keys)::int as keys`)[0]!
-  // One real session and one real key, so that some requests reach the handlers' signed-in paths.
-  const { token: real } = await newSession()
+  // One real session (the `session` fixture) and one real key, so that some requests reach the
+  // handlers' signed-in paths.
+  const real = session.token
   const { key } = await (await postJson('/api/keys', { name: 'fuzz', scopes: ['read', 'write'] }, bearer(real))).json()
   const before = await count()
   const created = { users: 0, sessions: 0, notes: 0, keys: 0 }
