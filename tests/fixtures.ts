@@ -60,7 +60,7 @@ export async function expectInactiveUser(response: Response): Promise<void> {
 }
 
 /** 422 whose first detail names the field at `loc` (['body', 'username'], ['query', 'cursor']). */
-export async function expectFieldError(response: Response, loc: string[]): Promise<void> {
+export async function expectFieldError(response: Response, loc: (string | number)[]): Promise<void> {
   expect(response.status).toBe(422)
   expect((await response.json()).detail[0].loc).toEqual(loc)
 }
