@@ -35,12 +35,31 @@ function getStore(): Promise<Store> {
   return cache.passgateStore
 }
 
+/**
+ * How to reach a PostgreSQL URL. `?pgbouncer=true` says a transaction-mode pooler is in front
+ * (PgBouncer, Supabase's or Neon's pooled endpoint): consecutive statements may run on different
+ * server connections, so statements are not prepared (a prepared statement would be missing on the
+ * next one). The parameter is ours, not PostgreSQL's, so it is not sent on.
+ */
+export function connectionSettings(url: string): { url: string; pooled: boolean } {
+  const [base, query = ''] = url.split(/\?(.*)/s)
+  const params = new URLSearchParams(query)
+  const pooled = params.get('pgbouncer') === 'true'
+  params.delete('pgbouncer')
+  return { url: params.size === 0 ? base! : `${base}?${params}`, pooled }
+}
+
 async function openStore(): Promise<Store> {
-  const url = getEnv().DATABASE_URL
-  if (url !== undefined) {
+  const env = getEnv()
+  if (env.DATABASE_URL !== undefined) {
     const { default: postgres } = await import('postgres')
     const { drizzle } = await import('drizzle-orm/postgres-js')
-    const client = postgres(url, { max: 10, connect_timeout: 5, idle_timeout: 30, onnotice: () => {} })
+    const { url, pooled } = connectionSettings(env.DATABASE_URL)
+    // On Vercel every function instance has a pool of its own, and instances come and go: a few
+    // connections each, closed soon when idle, so that many instances stay within the server's
+    // (or the pooler's) limit.
+    const size = env.VERCEL === undefined ? { max: 10, idle_timeout: 30 } : { max: 3, idle_timeout: 5 }
+    const client = postgres(url, { ...size, connect_timeout: 5, prepare: !pooled, onnotice: () => {} })
     return { db: drizzle({ client, schema }), kind: 'postgres', close: () => client.end({ timeout: 5 }) }
   }
   const dir = dataPath('pglite')
@@ -72,12 +91,42 @@ async function openStore(): Promise<Store> {
   }
 }
 
-/** Applies drizzle/ to the configured database (`npm run db:migrate`); idempotent. */
+// Any fixed number, the same in every version: the key of the advisory lock migrations take.
+export const MIGRATION_LOCK = 7_215_309_456_113
+
+/**
+ * Applies drizzle/ to the configured database (`npm run db:migrate`); idempotent. On PostgreSQL it
+ * connects directly (DATABASE_URL_UNPOOLED when set: DDL and session advisory locks do not work
+ * through a transaction-mode pooler) and holds an advisory lock while it runs, so two deploys
+ * migrating at once take turns; the second finds nothing left to do.
+ */
 export async function migrateDatabase(): Promise<void> {
-  const store = await getStore()
-  if (store.kind === 'pglite') return // done on open
+  const env = getEnv()
+  const target = env.DATABASE_URL_UNPOOLED ?? env.DATABASE_URL
+  if (target === undefined) {
+    await getStore() // the embedded store migrates itself when it opens
+    return
+  }
+  const { url, pooled } = connectionSettings(target)
+  if (pooled) {
+    throw new Error('DATABASE_URL goes through a transaction-mode pooler (?pgbouncer=true): set DATABASE_URL_UNPOOLED to the direct connection for migrations.')
+  }
+  const { default: postgres } = await import('postgres')
+  const { drizzle } = await import('drizzle-orm/postgres-js')
   const { migrate } = await import('drizzle-orm/postgres-js/migrator')
-  await migrate(store.db as Parameters<typeof migrate>[0], { migrationsFolder })
+  const client = postgres(url, { max: 2, connect_timeout: 10, onnotice: () => {} })
+  try {
+    const lock = await client.reserve()
+    try {
+      await lock`select pg_advisory_lock(${MIGRATION_LOCK})`
+      await migrate(drizzle({ client }), { migrationsFolder })
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {})
+      lock.release()
+    }
+  } finally {
+    await client.end({ timeout: 5 })
+  }
 }
 
 /** Closes the connection (and releases the embedded store's lock); used by scripts and tests. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from '@playwright/test'
 import postgres from 'postgres'
+import { connectionSettings } from '../lib/db'
 import { PASSWORD, ROOT_ADMIN } from './constants'
 import { expectDocumented } from './contract'
 
@@ -135,9 +136,17 @@ export async function expect401(response: Response, detail: string, challenge: s
   expect(await response.json()).toEqual({ detail })
 }
 
-/** A second connection to the test's PostgreSQL database (DATABASE_URL), closed after `run`. */
+/**
+ * The test database's direct URL: DATABASE_URL_UNPOOLED when the suite runs behind a pooler
+ * (.ci/run does, once), else DATABASE_URL; without our `?pgbouncer=true`.
+ */
+export function directDatabaseUrl(): string {
+  return connectionSettings(process.env.DATABASE_URL_UNPOOLED ?? process.env.DATABASE_URL!).url
+}
+
+/** A second connection to the test's PostgreSQL database, direct, closed after `run`. */
 export async function withSql<T>(run: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  const sql = postgres(directDatabaseUrl(), { max: 1, onnotice: () => {} })
   try {
     return await run(sql)
   } finally {
@@ -151,4 +160,18 @@ export async function withSql<T>(run: (sql: postgres.Sql) => Promise<T>): Promis
  */
 export function lockOut(username: string): Promise<unknown> {
   return withSql((sql) => sql`insert into throttles (key, hits, reset_at) values (${`login:failures:${username.toLowerCase()}`}, 100, now() + interval '30 days')`)
+}
+
+/**
+ * A new, empty PostgreSQL database `name`, as the environment of a server or command that should
+ * use it: reached the way the suite reaches its own (through the pooler, if any), migrated directly.
+ */
+export async function newDatabase(name: string): Promise<Record<string, string>> {
+  await withSql((sql) => sql.unsafe(`create database ${name}`))
+  const on = (url: string) => {
+    const parsed = new URL(url)
+    parsed.pathname = `/${name}`
+    return parsed.toString()
+  }
+  return { DATABASE_URL: on(process.env.DATABASE_URL!), DATABASE_URL_UNPOOLED: on(directDatabaseUrl()) }
 }

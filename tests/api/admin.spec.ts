@@ -7,6 +7,7 @@ import {
   lockOut,
   logIn,
   logOut,
+  newDatabase,
   patchJson,
   postJson,
   refreshGrant,
@@ -242,12 +243,9 @@ test.describe('the audit log', () => {
 test('on a fresh database: the first admin from the terminal, user:promote, and the last-admin rule', async () => {
   test.setTimeout(120_000)
   const name = `passgate_admin_${Date.now()}`
-  const env: Record<string, string> = {}
+  let env: Record<string, string> = {}
   if (onPostgres) {
-    const url = new URL(process.env.DATABASE_URL!)
-    await withSql((sql) => sql.unsafe(`create database ${name}`))
-    url.pathname = `/${name}`
-    env.DATABASE_URL = url.toString()
+    env = await newDatabase(name)
     const migrated = await runCommand('migrate', [], env)
     expect(migrated.code, migrated.output).toBe(0)
   } else {

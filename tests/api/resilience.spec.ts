@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { expect, test } from '../fixtures'
-import { PASSWORD, api, bearer, changePassword, logOut, me, postJson, refreshGrant, requestToken, signUp, uniqueName, withSql } from '../helpers'
+import { PASSWORD, api, bearer, changePassword, directDatabaseUrl, logOut, me, postJson, refreshGrant, requestToken, signUp, uniqueName, withSql } from '../helpers'
 import { freshDataDir, startServer, waitForHealth } from '../servers'
 
 // Races, a database that goes away and comes back, what production refuses, and what the logs
@@ -56,12 +56,12 @@ function tcpProxy(target: URL): Promise<{ port: number; cut: () => void; restore
 test('when PostgreSQL goes away: 503 within seconds, health says so, and service resumes without a restart', async () => {
   test.skip(!process.env.DATABASE_URL, 'the embedded store has no network to lose')
   test.setTimeout(120_000)
-  const target = new URL(process.env.DATABASE_URL!)
+  const target = new URL(directDatabaseUrl())
   const proxy = await tcpProxy(target)
   const viaProxy = new URL(target)
   viaProxy.hostname = '127.0.0.1'
   viaProxy.port = String(proxy.port)
-  const server = startServer(3141, { DATABASE_URL: viaProxy.toString() })
+  const server = startServer(3141, { DATABASE_URL: viaProxy.toString(), DATABASE_URL_UNPOOLED: '' })
   const signUpThere = (username: string) => postJson('/api/users', { username, password: PASSWORD }, {}, server.url)
   try {
     await waitForHealth(server)

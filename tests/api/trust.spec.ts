@@ -10,6 +10,7 @@ import {
   liveSessions,
   logIn,
   me,
+  newDatabase,
   postJson,
   refreshGrant,
   requestToken,
@@ -294,11 +295,9 @@ test('hashes from passlib sign in when imported; a hash that is not bcrypt is re
 test('on a database without the migrations: health says the schema is behind, requests answer 503, and migrating fixes it without a restart', async () => {
   test.skip(!onPostgres, 'the embedded store migrates itself')
   test.setTimeout(90_000)
-  const url = new URL(process.env.DATABASE_URL!)
   const name = `passgate_behind_${Date.now()}`
-  await withSql((sql) => sql.unsafe(`create database ${name}`))
-  url.pathname = `/${name}`
-  const server = startServer(3153, { DATABASE_URL: url.toString() })
+  const env = await newDatabase(name)
+  const server = startServer(3153, env)
   try {
     await waitForHealth(server, 503)
     const health = await fetch(`${server.url}/api/health`)
@@ -315,7 +314,7 @@ test('on a database without the migrations: health says the schema is behind, re
     expect((await refused.json()).detail).toContain('run `npm run db:migrate`')
     expect((await requestToken(uniqueName(), PASSWORD, {}, server.url)).status).toBe(503)
 
-    const migrated = await runCommand('migrate', [], { DATABASE_URL: url.toString() })
+    const migrated = await runCommand('migrate', [], env)
     expect(migrated.code, migrated.output).toBe(0)
     await waitForHealth(server, 200)
     expect((await signUpThere()).status).toBe(200)

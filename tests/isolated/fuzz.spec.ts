@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import postgres from 'postgres'
 import { expectDocumented } from '../contract'
 import { expect, test } from '../fixtures'
-import { BASE_URL, bearer, postJson } from '../helpers'
+import { BASE_URL, bearer, directDatabaseUrl, postJson } from '../helpers'
 
 // Property-based: random and hostile bodies, headers and tokens at every endpoint. Whatever comes
 // in, the answer is never a 5xx; every error is JSON with a `detail`; every answer is what
@@ -74,7 +74,7 @@ const request = fc.record({
 
 test('no input makes any endpoint fail with a 5xx, answer without a detail, or write a rejected row', async ({ session }) => {
   test.setTimeout(180_000)
-  const sql = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} }) : null
+  const sql = process.env.DATABASE_URL ? postgres(directDatabaseUrl(), { max: 1, onnotice: () => {} }) : null
   const count = async () =>
     sql === null
       ? null
