@@ -18,7 +18,8 @@ type Store = { db: Db; kind: 'postgres' | 'pglite'; close: () => Promise<void> }
 
 // Cached on globalThis: Next gives route handlers, pages and dev hot reloads their own module
 // instances, and each must reuse the one connection (for PGlite, the one owner of its folder).
-const cache = globalThis as typeof globalThis & { passgateStore?: Promise<Store> }
+// `npm start` (scripts/start.mjs) closes it through passgateCloseDatabase when it stops.
+const cache = globalThis as typeof globalThis & { passgateStore?: Promise<Store>; passgateCloseDatabase?: () => Promise<void> }
 
 const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'drizzle')
 
@@ -28,6 +29,7 @@ export async function getDb(): Promise<Db> {
 
 function getStore(): Promise<Store> {
   if (isBuilding()) throw new Error('The database must not be opened during `next build`.')
+  cache.passgateCloseDatabase ??= closeDb
   cache.passgateStore ??= openStore().catch((error: unknown) => {
     cache.passgateStore = undefined // let the next request try again
     throw error

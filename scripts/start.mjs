@@ -1,34 +1,43 @@
-// `npm start`: the production server (`next start`), in WEB_CONCURRENCY processes that share one
-// port (node:cluster) when it is above 1, as `uvicorn --workers N` does for FastAPI. Plain
-// JavaScript so that it runs without the dev tools; it reads only these two settings, the rest is
-// lib/env.ts's (docs/decisions/008-processes-and-hash-workers.md).
+// `npm start`: the production server, in WEB_CONCURRENCY processes that share one port
+// (node:cluster) when it is above 1, as `uvicorn --workers N` does for FastAPI. Each process serves
+// Next's request handler on a server of its own, so that a stop loses nothing: on SIGTERM (or
+// SIGINT) it stops accepting connections, lets the requests in flight finish (at most
+// SHUTDOWN_TIMEOUT_SECONDS, default 10), then closes the database (for the embedded store: PGlite
+// closed cleanly and its lock released) and exits. Plain JavaScript so that it runs without the dev
+// tools; it reads only these settings, the rest is lib/env.ts's
+// (docs/decisions/008-processes-and-hash-workers.md).
 import cluster from 'node:cluster'
-import { createRequire } from 'node:module'
-
-const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
-const args = ['start', ...process.argv.slice(2)]
-const raw = process.env.WEB_CONCURRENCY || '1'
-const processes = Number(raw)
+import http from 'node:http'
+import { parseArgs } from 'node:util'
 
 function refuse(message) {
   console.error(`passgate cannot start: ${message}`)
   process.exit(1)
 }
 
-if (!Number.isInteger(processes) || processes < 1 || processes > 64) {
-  refuse(`WEB_CONCURRENCY must be a whole number from 1 to 64, not "${raw}".`)
+function wholeNumber(name, fallback, min, max) {
+  const raw = process.env[name] || String(fallback)
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) refuse(`${name} must be a whole number from ${min} to ${max}, not "${raw}".`)
+  return value
 }
+
+const processes = wholeNumber('WEB_CONCURRENCY', 1, 1, 64)
+const shutdownSeconds = wholeNumber('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600)
 if (processes > 1 && !process.env.DATABASE_URL) {
   refuse(`WEB_CONCURRENCY=${processes} needs DATABASE_URL: the embedded store can be opened by one process only.`)
 }
+// `next start`'s own options. HOSTNAME is not read: containers set it to their own name.
+const { values: options } = parseArgs({
+  options: { port: { type: 'string', short: 'p' }, hostname: { type: 'string', short: 'H' } },
+  strict: false,
+})
+const port = Number(options.port ?? process.env.PORT ?? 3000)
+const hostname = options.hostname ?? '0.0.0.0'
 
-if (processes === 1) {
-  process.argv = [process.argv[0], nextBin, ...args]
-  await import(nextBin)
-} else {
-  // Each worker runs `next start`; its listen() on the port is shared through this primary, which
-  // hands out connections round-robin.
-  cluster.setupPrimary({ exec: nextBin, args })
+if (processes > 1 && cluster.isPrimary) {
+  // Each worker runs this file and serves; their listen() on the port is shared through this
+  // primary, which hands out connections round-robin.
   let stopping = false
   const startedAt = new Map()
   const fork = () => startedAt.set(cluster.fork().id, Date.now())
@@ -55,4 +64,38 @@ if (processes === 1) {
       for (const worker of Object.values(cluster.workers ?? {})) worker?.kill(signal)
     })
   }
+} else {
+  await serve()
+}
+
+async function serve() {
+  const { default: next } = await import('next')
+  const app = next({ dev: false, dir: process.cwd(), hostname, port })
+  const handle = app.getRequestHandler()
+  await app.prepare()
+  const server = http.createServer((request, response) => handle(request, response))
+  server.listen(port, hostname, () => console.log(`passgate: ready on http://${hostname}:${port}`))
+  let stopping = false
+  const stop = async (signal) => {
+    if (stopping) return
+    stopping = true
+    console.log(`passgate: ${signal}: finishing the requests in flight (at most ${shutdownSeconds} s), then stopping`)
+    const drained = new Promise((resolve) => server.close(resolve))
+    // Keep-alive connections are closed as soon as they are idle; past the timeout, all of them.
+    const idle = setInterval(() => server.closeIdleConnections(), 100)
+    const deadline = setTimeout(() => server.closeAllConnections(), shutdownSeconds * 1000)
+    await drained
+    clearInterval(idle)
+    clearTimeout(deadline)
+    await app.close().catch((error) => console.error(`passgate: while stopping Next: ${error}`))
+    // Registered by lib/db.ts when it opens the database: the pool, or PGlite and its lock.
+    const closing = globalThis.passgateCloseDatabase?.()
+    const closed = await (closing ?? Promise.resolve()).then(
+      () => true,
+      (error) => console.error(`passgate: while closing the database: ${error}`),
+    )
+    if (closed) console.log(`passgate: stopped: requests finished${closing === undefined ? '' : ', database closed'}`)
+    process.exit(closed ? 0 : 1)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(signal))
 }
