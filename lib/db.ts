@@ -65,7 +65,7 @@ async function openStore(): Promise<Store> {
     return { db: drizzle({ client, schema }), kind: 'postgres', close: () => client.end({ timeout: 5 }) }
   }
   const dir = dataPath('pglite')
-  const release = acquireStoreLock(dir)
+  const release = await acquireStoreLock(dir)
   let client: import('@electric-sql/pglite').PGlite | undefined
   try {
     const { PGlite } = await import('@electric-sql/pglite')

@@ -12,7 +12,7 @@ import { PASSWORD, ROOT_ADMIN } from './constants'
 const port = process.argv[2] ?? '3100'
 if (getEnv().DATABASE_URL === undefined) {
   // Under the store's own lock: a test run already using this folder is never wiped.
-  const release = acquireStoreLock(dataPath('pglite'))
+  const release = await acquireStoreLock(dataPath('pglite'))
   fs.rmSync(dataPath('pglite'), { recursive: true, force: true })
   release()
 }
