@@ -1,0 +1,46 @@
+// `npm run vercel-build`: what Vercel runs instead of `npm run build` when it exists. A production
+// deploy applies the migrations (`npm run db:migrate`, under a lock so that two deploys cannot race)
+// before it builds. That is safe while the previous deploy still serves: migrations are additive, so
+// old code runs on the new schema. Preview deploys only build: they often share production's
+// database, which must not get a branch's unreleased migrations. Plain JavaScript, like start.mjs.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+
+function run(command, args) {
+  const { status, error } = spawnSync(command, args, { stdio: 'inherit' })
+  if (error) throw error
+  if (status !== 0) process.exit(status ?? 1)
+}
+
+// Empty variables mean unset, as in lib/env.ts.
+const target = process.env.VERCEL_ENV || 'no VERCEL_ENV'
+if (target === 'production') {
+  if (!process.env.DATABASE_URL && !process.env.DATABASE_URL_UNPOOLED) {
+    console.error('vercel-build: DATABASE_URL is not set: a production deploy migrates its PostgreSQL database first. Set DATABASE_URL (and DATABASE_URL_UNPOOLED, the direct connection, for a pooled one) in the project\'s environment variables.')
+    process.exit(1)
+  }
+  run('npm', ['run', 'db:migrate'])
+} else {
+  console.log(`vercel-build: ${target} deploy, migrations skipped (only production deploys migrate).`)
+}
+run(process.execPath, [createRequire(import.meta.url).resolve('next/dist/bin/next'), 'build'])
+
+// Vercel packs each function from the build's traces (.next/**/*.nft.json). There the database is
+// PostgreSQL (start-up refuses to run without DATABASE_URL), so PGlite, which lib/db.ts imports only
+// without it, would add ~20 MB to every function for nothing. outputFileTracingExcludes cannot drop
+// it: Next 16 leaves instrumentation's trace alone, and Vercel adds that one to every function.
+const embeddedStore = /node_modules\/@electric-sql\/pglite(-[0-9a-f]+)?(\/|$)/
+let dropped = 0
+for (const name of fs.readdirSync('.next', { recursive: true })) {
+  if (!name.endsWith('.nft.json')) continue
+  const file = path.join('.next', name)
+  const trace = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const files = trace.files.filter((traced) => !embeddedStore.test(traced))
+  if (files.length === trace.files.length) continue
+  dropped += trace.files.length - files.length
+  // The form Next's own outputFileTracingExcludes pass writes.
+  fs.writeFileSync(file, JSON.stringify({ version: trace.version, files }))
+}
+console.log(`vercel-build: the embedded store (PGlite) dropped from the traces (${dropped} entries).`)
