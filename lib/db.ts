@@ -19,7 +19,11 @@ type Store = { db: Db; kind: 'postgres' | 'pglite'; close: () => Promise<void> }
 // Cached on globalThis: Next gives route handlers, pages and dev hot reloads their own module
 // instances, and each must reuse the one connection (for PGlite, the one owner of its folder).
 // `npm start` (scripts/start.mjs) closes it through passgateCloseDatabase when it stops.
-const cache = globalThis as typeof globalThis & { passgateStore?: Promise<Store>; passgateCloseDatabase?: () => Promise<void> }
+const cache = globalThis as typeof globalThis & {
+  passgateStore?: Promise<Store>
+  passgateCloseDatabase?: () => Promise<void>
+  passgateClosedForGood?: boolean
+}
 
 const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'drizzle')
 
@@ -29,7 +33,8 @@ export async function getDb(): Promise<Db> {
 
 function getStore(): Promise<Store> {
   if (isBuilding()) throw new Error('The database must not be opened during `next build`.')
-  cache.passgateCloseDatabase ??= closeDb
+  if (cache.passgateClosedForGood) return Promise.reject(Object.assign(new Error('The server is stopping.'), { code: 'CONNECTION_ENDED' }))
+  cache.passgateCloseDatabase ??= closeForGood
   cache.passgateStore ??= openStore().catch((error: unknown) => {
     cache.passgateStore = undefined // let the next request try again
     throw error
@@ -46,9 +51,9 @@ function getStore(): Promise<Store> {
 export function connectionSettings(url: string): { url: string; pooled: boolean } {
   const [base, query = ''] = url.split(/\?(.*)/s)
   const params = new URLSearchParams(query)
-  const pooled = params.get('pgbouncer') === 'true'
+  const flag = params.get('pgbouncer') // lib/env.ts refuses anything but true, 1, false or 0
   params.delete('pgbouncer')
-  return { url: params.size === 0 ? base! : `${base}?${params}`, pooled }
+  return { url: params.size === 0 ? base! : `${base}?${params}`, pooled: flag !== null && /^(true|1)$/i.test(flag) }
 }
 
 async function openStore(): Promise<Store> {
@@ -61,7 +66,8 @@ async function openStore(): Promise<Store> {
     // connections each, closed soon when idle, so that many instances stay within the server's
     // (or the pooler's) limit.
     const size = env.VERCEL === undefined ? { max: 10, idle_timeout: 30 } : { max: 3, idle_timeout: 5 }
-    const client = postgres(url, { ...size, connect_timeout: 5, prepare: !pooled, onnotice: () => {} })
+    // Only ever turned off here: a URL's own `?prepare=false` still counts otherwise.
+    const client = postgres(url, { ...size, connect_timeout: 5, ...(pooled ? { prepare: false } : {}), onnotice: () => {} })
     return { db: drizzle({ client, schema }), kind: 'postgres', close: () => client.end({ timeout: 5 }) }
   }
   const dir = dataPath('pglite')
@@ -104,14 +110,14 @@ export const MIGRATION_LOCK = 7_215_309_456_113
  */
 export async function migrateDatabase(): Promise<void> {
   const env = getEnv()
-  const target = env.DATABASE_URL_UNPOOLED ?? env.DATABASE_URL
-  if (target === undefined) {
+  if (env.DATABASE_URL === undefined) {
     await getStore() // the embedded store migrates itself when it opens
     return
   }
-  const { url, pooled } = connectionSettings(target)
+  const name = env.DATABASE_URL_UNPOOLED === undefined ? 'DATABASE_URL' : 'DATABASE_URL_UNPOOLED'
+  const { url, pooled } = connectionSettings(env.DATABASE_URL_UNPOOLED ?? env.DATABASE_URL)
   if (pooled) {
-    throw new Error('DATABASE_URL goes through a transaction-mode pooler (?pgbouncer=true): set DATABASE_URL_UNPOOLED to the direct connection for migrations.')
+    throw new Error(`${name} goes through a transaction-mode pooler (?pgbouncer=true): set DATABASE_URL_UNPOOLED to the direct connection for migrations.`)
   }
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
@@ -120,6 +126,8 @@ export async function migrateDatabase(): Promise<void> {
   try {
     const lock = await client.reserve()
     try {
+      // Another deploy's migrations take seconds; one stuck for minutes fails this one, clearly.
+      await lock`set lock_timeout = '5min'`
       await lock`select pg_advisory_lock(${MIGRATION_LOCK})`
       await migrate(drizzle({ client }), { migrationsFolder })
     } finally {
@@ -129,6 +137,15 @@ export async function migrateDatabase(): Promise<void> {
   } finally {
     await client.end({ timeout: 5 })
   }
+}
+
+/**
+ * For `npm start` when it stops (scripts/start.mjs): closes the database for good, so that a
+ * request still running past the shutdown timeout gets a 503 instead of opening it again.
+ */
+async function closeForGood(): Promise<void> {
+  cache.passgateClosedForGood = true
+  await closeDb()
 }
 
 /** Closes the connection (and releases the embedded store's lock); used by scripts and tests. */

@@ -6,20 +6,26 @@ import { z } from 'zod'
 // The only reader of process.env. Parsed once, on first use (never at import, so `next build`
 // can load every module without a configured environment).
 
+/**
+ * A PostgreSQL URL. Its `pgbouncer` parameter (lib/db.ts) must say yes or no: anything else read as
+ * "no pooler" would fail later, on every request through one.
+ */
+function postgresUrl() {
+  return z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((url) => !/[?&]pgbouncer=(?!(true|1|false|0)(&|#|$))/i.test(url), 'pgbouncer must be true or false')
+    .optional()
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   NEXT_PHASE: z.string().optional(),
   VERCEL: z.string().optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  DATABASE_URL: postgresUrl(),
   // The direct connection (no pooler) for `npm run db:migrate`: DDL and advisory locks need one.
   // The name Vercel's Neon integration sets.
-  DATABASE_URL_UNPOOLED: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  DATABASE_URL_UNPOOLED: postgresUrl(),
   DATA_DIR: z.string().min(1).default('.data'),
   AUTH_SECRET: z.string().optional(),
   ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),

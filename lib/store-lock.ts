@@ -16,8 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 // while it waits as a zombie to be reaped, and a recycled pid does not listen on a socket named by
 // a random id, so neither looks alive.
 // What this assumes: the newcomer and the owner run on one kernel and see the same socket file.
-// Two processes in one container, or containers on one host sharing the volume the store is on,
-// do; hosts sharing a network file system do not (a live owner there looks dead: unsupported, as
+// Two processes in one container, or containers on one host that mount the store's volume at the
+// same path (the lock records the socket's absolute path), do; hosts sharing a network file system do not (a live owner there looks dead: unsupported, as
 // it always was). The fallback under os.tmpdir() (for a path too long for a socket) is visible
 // only to processes that share that tmp folder, i.e. one container.
 
@@ -145,7 +145,17 @@ function parseOwner(raw: string): LockOwner | null {
 }
 
 async function isAlive(owner: LockOwner): Promise<boolean> {
-  if (owner.socket !== undefined) return answers(owner as LockOwner & { socket: string })
+  if (owner.socket !== undefined) {
+    // A connection dropped without the nonce is asked again: an exiting owner's socket is gone
+    // within moments (then nothing listens), while a live owner out of file descriptors keeps
+    // dropping them, and is alive.
+    for (let probe = 0; probe < 5; probe++) {
+      const answer = await answers(owner as LockOwner & { socket: string })
+      if (answer !== 'dropped') return answer === 'alive'
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    return true
+  }
   // A lock from a version before the socket: only its pid can tell. We always write a socket, so
   // one naming our own pid was left by an earlier process with that pid (a restarted container).
   if (owner.pid === process.pid) return false
@@ -165,29 +175,31 @@ const GONE = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'])
  * Whether the owner answers on its socket with its nonce. The kernel completes a connect to a
  * listening socket even while its owner is busy or stopped, so a connect that hears nothing within
  * the timeout counts as alive, as does any doubt (EACCES). A connection closed without the nonce
- * means the owner is exiting: a killed process shows as a zombie while its other threads are still
- * being torn down, and its socket closes last, dropping the connections it never accepted.
+ * is 'dropped': an owner exiting (a killed process shows as a zombie while its other threads are
+ * still being torn down, and its socket closes last, dropping the connections it never accepted),
+ * or one out of file descriptors; isAlive asks again to tell which.
  */
-function answers(owner: LockOwner & { socket: string }): Promise<boolean> {
+function answers(owner: LockOwner & { socket: string }): Promise<'alive' | 'gone' | 'dropped'> {
   return new Promise((resolve) => {
     const connection = net.connect(owner.socket)
     let connected = false
     let heard = ''
-    const done = (alive: boolean): void => {
+    const done = (answer: 'alive' | 'gone' | 'dropped'): void => {
       clearTimeout(timer)
       connection.destroy()
-      resolve(alive)
+      resolve(answer)
     }
-    const timer = setTimeout(() => done(true), 2_000)
+    const timer = setTimeout(() => done('alive'), 2_000)
     connection.setEncoding('utf8')
     connection.on('connect', () => (connected = true))
     connection.on('data', (chunk: string) => {
       heard += chunk
-      // A nonce is 36 characters: anything longer is not our owner talking.
-      if (heard.includes('\n') || heard.length > 64) done(heard.trim() === owner.nonce)
+      // A nonce is 36 characters: anything longer is not our owner talking (another process that
+      // took the socket's name: not the owner, who would answer with its nonce).
+      if (heard.includes('\n') || heard.length > 64) done(heard.trim() === owner.nonce ? 'alive' : 'gone')
     })
-    connection.on('error', (error: NodeJS.ErrnoException) => done(connected ? false : !GONE.has(error.code ?? '')))
-    connection.on('close', () => done(false))
+    connection.on('error', (error: NodeJS.ErrnoException) => done(connected ? 'dropped' : GONE.has(error.code ?? '') ? 'gone' : 'alive'))
+    connection.on('close', () => done('dropped'))
   })
 }
 

@@ -37,8 +37,10 @@ function vercelCli() {
 
 function vercelBuild() {
   // `vercel build` needs a linked project; placeholder ids and the framework are enough offline.
-  // A real link (`vercel link`) is left as it is.
-  if (!fs.existsSync('.vercel/project.json')) {
+  // A real link (`vercel link`) is left as it is; a placeholder is removed afterwards, so that a
+  // later `vercel deploy` asks which project to use instead of aiming at a made-up one.
+  const placeholder = !fs.existsSync('.vercel/project.json')
+  if (placeholder) {
     fs.mkdirSync('.vercel', { recursive: true })
     const project = { projectId: 'prj_placeholder', orgId: 'team_placeholder', settings: { framework: 'nextjs' } }
     fs.writeFileSync('.vercel/project.json', `${JSON.stringify(project)}\n`)
@@ -47,7 +49,11 @@ function vercelBuild() {
   const env = { ...process.env, VERCEL_ENV: 'preview', VERCEL_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', NO_UPDATE_NOTIFIER: '1' }
   for (const name of ['DATABASE_URL', 'DATABASE_URL_UNPOOLED', 'AUTH_SECRET']) delete env[name]
   const started = Date.now()
-  run(vercelCli(), ['build'], env)
+  try {
+    run(vercelCli(), ['build'], env)
+  } finally {
+    if (placeholder) fs.rmSync('.vercel/project.json', { force: true })
+  }
   console.log(`vercel build took ${Math.round((Date.now() - started) / 1000)} s`)
 }
 

@@ -15,25 +15,31 @@ function refuse(message) {
   process.exit(1)
 }
 
-function wholeNumber(name, fallback, min, max) {
-  const raw = process.env[name] || String(fallback)
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) refuse(`${name} must be a whole number from ${min} to ${max}, not "${raw}".`)
-  return value
-}
-
-const processes = wholeNumber('WEB_CONCURRENCY', 1, 1, 64)
-const shutdownSeconds = wholeNumber('SHUTDOWN_TIMEOUT_SECONDS', 10, 0, 3600)
+const processes = inRange('WEB_CONCURRENCY', process.env.WEB_CONCURRENCY || '1', 1, 64)
+const shutdownSeconds = inRange('SHUTDOWN_TIMEOUT_SECONDS', process.env.SHUTDOWN_TIMEOUT_SECONDS || '10', 0, 3600)
 if (processes > 1 && !process.env.DATABASE_URL) {
   refuse(`WEB_CONCURRENCY=${processes} needs DATABASE_URL: the embedded store can be opened by one process only.`)
 }
 // `next start`'s own options. HOSTNAME is not read: containers set it to their own name.
-const { values: options } = parseArgs({
-  options: { port: { type: 'string', short: 'p' }, hostname: { type: 'string', short: 'H' } },
-  strict: false,
-})
-const port = Number(options.port ?? process.env.PORT ?? 3000)
-const hostname = options.hostname ?? '0.0.0.0'
+let options
+try {
+  options = parseArgs({
+    options: { port: { type: 'string', short: 'p' }, hostname: { type: 'string', short: 'H' }, keepAliveTimeout: { type: 'string' } },
+  }).values
+} catch (error) {
+  refuse(`${error.message} (npm start takes --port, --hostname and --keepAliveTimeout).`)
+}
+const port = inRange('port', options.port ?? (process.env.PORT || '3000'), 1, 65535)
+// Unset: every address, IPv4 and IPv6, as `next start` listens.
+const hostname = options.hostname
+// Longer than the proxy's or load balancer's idle timeout, or it may reuse a closed connection.
+const keepAliveTimeout = options.keepAliveTimeout === undefined ? undefined : inRange('--keepAliveTimeout', options.keepAliveTimeout, 1, 3_600_000)
+
+function inRange(name, raw, min, max) {
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < min || value > max) refuse(`${name} must be a whole number from ${min} to ${max}, not "${raw}".`)
+  return value
+}
 
 if (processes > 1 && cluster.isPrimary) {
   // Each worker runs this file and serves; their listen() on the port is shared through this
@@ -52,6 +58,7 @@ if (processes > 1 && cluster.isPrimary) {
       for (const other of Object.values(cluster.workers ?? {})) other?.kill('SIGTERM')
     }
     if (stopping) {
+      if (code !== 0 && code !== null) process.exitCode ||= code
       if (startedAt.size === 0) process.exit()
       return
     }
@@ -69,25 +76,27 @@ if (processes > 1 && cluster.isPrimary) {
 }
 
 async function serve() {
-  const { default: next } = await import('next')
-  const app = next({ dev: false, dir: process.cwd(), hostname, port })
-  const handle = app.getRequestHandler()
-  await app.prepare()
-  const server = http.createServer((request, response) => handle(request, response))
-  server.listen(port, hostname, () => console.log(`passgate: ready on http://${hostname}:${port}`))
   let stopping = false
+  let app
+  let server
+  // Installed before Next starts (which opens the database): a stop during start-up still closes it.
   const stop = async (signal) => {
-    if (stopping) return
+    if (stopping) {
+      console.error(`passgate: ${signal} again: stopping at once`)
+      process.exit(1)
+    }
     stopping = true
     console.log(`passgate: ${signal}: finishing the requests in flight (at most ${shutdownSeconds} s), then stopping`)
-    const drained = new Promise((resolve) => server.close(resolve))
-    // Keep-alive connections are closed as soon as they are idle; past the timeout, all of them.
-    const idle = setInterval(() => server.closeIdleConnections(), 100)
-    const deadline = setTimeout(() => server.closeAllConnections(), shutdownSeconds * 1000)
-    await drained
-    clearInterval(idle)
-    clearTimeout(deadline)
-    await app.close().catch((error) => console.error(`passgate: while stopping Next: ${error}`))
+    if (server !== undefined) {
+      const drained = new Promise((resolve) => server.close(resolve))
+      // Keep-alive connections are closed as soon as they are idle; past the timeout, all of them.
+      const idle = setInterval(() => server.closeIdleConnections(), 100)
+      const deadline = setTimeout(() => server.closeAllConnections(), shutdownSeconds * 1000)
+      await drained
+      clearInterval(idle)
+      clearTimeout(deadline)
+    }
+    await app?.close().catch((error) => console.error(`passgate: while stopping Next: ${error}`))
     // Registered by lib/db.ts when it opens the database: the pool, or PGlite and its lock.
     const closing = globalThis.passgateCloseDatabase?.()
     const closed = await (closing ?? Promise.resolve()).then(
@@ -98,4 +107,24 @@ async function serve() {
     process.exit(closed ? 0 : 1)
   }
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(signal))
+
+  const { default: next } = await import('next')
+  app = next({ dev: false, dir: process.cwd(), hostname: hostname ?? 'localhost', port })
+  const handle = app.getRequestHandler()
+  await app.prepare()
+  if (stopping) return
+  server = http.createServer((request, response) => {
+    // While stopping, no connection is kept for another request that could be cut off.
+    if (stopping) response.setHeader('Connection', 'close')
+    handle(request, response).catch((error) => {
+      console.error(`passgate: ${request.method} request failed: ${error?.name ?? 'error'}`)
+      if (!response.headersSent) {
+        response.writeHead(500, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+        response.end('{"detail":"Internal Server Error"}')
+      } else response.destroy()
+    })
+  })
+  if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout
+  server.on('error', (error) => refuse(`cannot listen on ${hostname ?? '*'}:${port}: ${error.code ?? error.message}`))
+  server.listen(port, hostname, () => console.log(`passgate: ready on http://${hostname ?? 'localhost'}:${port}`))
 }

@@ -16,8 +16,14 @@ function run(command, args) {
 
 // Empty variables mean unset, as in lib/env.ts.
 const target = process.env.VERCEL_ENV || 'no VERCEL_ENV'
+if (process.env.VERCEL && !process.env.VERCEL_ENV) {
+  // Without it a production deploy would skip its migrations without a word.
+  console.error('vercel-build: VERCEL_ENV is not set: turn "Automatically expose System Environment Variables" back on in the project\'s settings.')
+  process.exit(1)
+}
 if (target === 'production') {
-  if (!process.env.DATABASE_URL && !process.env.DATABASE_URL_UNPOOLED) {
+  // DATABASE_URL, not only the direct one: the functions need it too, or they refuse to start.
+  if (!process.env.DATABASE_URL) {
     console.error('vercel-build: DATABASE_URL is not set: a production deploy migrates its PostgreSQL database first. Set DATABASE_URL (and DATABASE_URL_UNPOOLED, the direct connection, for a pooled one) in the project\'s environment variables.')
     process.exit(1)
   }
@@ -40,7 +46,8 @@ for (const name of fs.readdirSync('.next', { recursive: true })) {
   const files = trace.files.filter((traced) => !embeddedStore.test(traced))
   if (files.length === trace.files.length) continue
   dropped += trace.files.length - files.length
-  // The form Next's own outputFileTracingExcludes pass writes.
+  // Only `files` changes; other keys that index into it (Next 16 adds fileHashes and symlinks
+  // for its own use) are dropped, since Vercel's builder reads `files` alone.
   fs.writeFileSync(file, JSON.stringify({ version: trace.version, files }))
 }
 console.log(`vercel-build: the embedded store (PGlite) dropped from the traces (${dropped} entries).`)

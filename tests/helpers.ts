@@ -141,7 +141,7 @@ export async function expect401(response: Response, detail: string, challenge: s
  * (.ci/run does, once), else DATABASE_URL; without our `?pgbouncer=true`.
  */
 export function directDatabaseUrl(): string {
-  return connectionSettings(process.env.DATABASE_URL_UNPOOLED ?? process.env.DATABASE_URL!).url
+  return connectionSettings(process.env.DATABASE_URL_UNPOOLED || process.env.DATABASE_URL!).url
 }
 
 /** A second connection to the test's PostgreSQL database, direct, closed after `run`. */

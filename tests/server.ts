@@ -1,8 +1,8 @@
 // Starts the production build for the test run: a fresh embedded store (or the migrated
-// DATABASE_URL), then `next start` on the given port. Playwright stops it when the run ends.
+// DATABASE_URL), then `npm start`'s server (scripts/start.mjs) on the given port. Playwright stops
+// it when the run ends.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
 import { closeDb, migrateDatabase } from '../lib/db'
 import { dataPath, getEnv } from '../lib/env'
 import { acquireStoreLock } from '../lib/store-lock'
@@ -22,7 +22,8 @@ await migrateDatabase()
 await createUser({ username: ROOT_ADMIN, role: 'admin' }, PASSWORD, null)
 await closeDb()
 
-const next = createRequire(import.meta.url).resolve('next/dist/bin/next')
-const server = spawn(process.execPath, [next, 'start', '--port', port, '--hostname', '127.0.0.1'], { stdio: 'inherit' })
+// Through `npm start`'s launcher, as production runs (tests/servers.ts starts plain `next start`
+// servers besides).
+const server = spawn(process.execPath, ['scripts/start.mjs', '--port', port, '--hostname', '127.0.0.1'], { stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal))
 server.on('exit', (code) => process.exit(code ?? 1))

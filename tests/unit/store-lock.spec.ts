@@ -165,9 +165,11 @@ test('a live owner that is stopped (kill -STOP) is still refused: the kernel tak
 test('an owner that hangs up without its nonce (a process being torn down) is taken over', async () => {
   const dir = path.join(tempDir(), 'pglite')
   const socket = `${path.resolve(dir)}.0badc0de.sock`
-  // What a killed process's socket does in its last moments: connections queue, then are dropped.
+  // What a killed process's socket does in its last moments: connections are dropped, then nothing
+  // listens any more.
   const dying = net.createServer((connection) => connection.destroy())
   await new Promise<void>((resolve) => dying.listen(socket, resolve))
+  setTimeout(() => dying.close(), 300)
   try {
     writeLock(dir, { pid: 999_999, socket })
     const release = await acquireStoreLock(dir)
@@ -176,6 +178,21 @@ test('an owner that hangs up without its nonce (a process being torn down) is ta
     release()
   } finally {
     dying.close()
+  }
+})
+
+test('an owner that keeps hanging up without its nonce (out of file descriptors) is alive: refused', async () => {
+  const dir = path.join(tempDir(), 'pglite')
+  const socket = `${path.resolve(dir)}.0badf00d.sock`
+  // libuv at its descriptor limit accepts each connection and closes it at once.
+  const starved = net.createServer((connection) => connection.destroy())
+  await new Promise<void>((resolve) => starved.listen(socket, resolve))
+  try {
+    writeLock(dir, { pid: 999_999, socket })
+    await expect(acquireStoreLock(dir)).rejects.toThrow(StoreLockedError)
+    expect(readLock(dir).socket).toBe(socket)
+  } finally {
+    starved.close()
   }
 })
 
