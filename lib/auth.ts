@@ -218,15 +218,16 @@ export const invalidToken = () => problem(401, 'Could not validate credentials',
 export async function requireUser(request: Request): Promise<Authenticated | Response>
 export async function requireUser(request: Request, keys: KeyScope): Promise<Authenticated | KeyAuthenticated | Response>
 export async function requireUser(request: Request, keys?: KeyScope): Promise<Authenticated | KeyAuthenticated | Response> {
-  const client = readClient(request)
   const header = request.headers.get('authorization')
   if (header !== null) {
     const match = /^Bearer +([^\s]+) *$/i.exec(header)
     if (match === null) return notAuthenticated()
-    if (looksLikeKey(match[1]!)) return keyCaller(match[1]!, client, keys)
+    if (looksLikeKey(match[1]!)) return keyCaller(match[1]!, readClient(request), keys)
+    // The hot path (a script's access token): a signature check and one query, nothing else.
     const found = await userForToken(match[1]!)
     return found === null ? invalidToken() : { ...found, via: 'bearer' }
   }
+  const client = readClient(request)
   const access = await readCookie('access', client.https)
   const found = access === undefined ? null : await userForToken(access)
   if (found !== null) return { ...found, via: 'cookie' }

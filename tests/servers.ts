@@ -30,6 +30,11 @@ export function startServer(basePort: number, env: Record<string, string>, launc
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  return asServer(child, port, 'SIGTERM')
+}
+
+/** A spawned server process seen as an ExtraServer: its output, its exit, and `signal` to stop it. */
+export function asServer(child: ChildProcess, port: number, signal: NodeJS.Signals): ExtraServer {
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -40,9 +45,19 @@ export function startServer(basePort: number, env: Record<string, string>, launc
     output: () => output,
     exited,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       await exited
     },
+  }
+}
+
+/** A process's state letter from /proc (`Z` for a zombie), or null when there is no such process. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] ?? null
+  } catch {
+    return null
   }
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { expect, test } from '../fixtures'
 import { PASSWORD, requestToken, uniqueName } from '../helpers'
-import { type ExtraServer, freshDataDir, startServer, waitForHealth } from '../servers'
+import { type ExtraServer, asServer, freshDataDir, processState, startServer, waitForHealth } from '../servers'
 
 // kill -9 of a server on the embedded store with sign-ups in flight, then an immediate restart on
 // the same folder: every acknowledged sign-up must survive, and the dead owner's lock must not
@@ -25,31 +25,8 @@ function startUnreaped(basePort: number, env: Record<string, string>): ExtraServ
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let output = ''
-  parent.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  parent.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)))
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: parent.pid!,
-    parent,
-    serverPid: () => Number(/server pid (\d+)/.exec(output)?.[1] ?? 0),
-    output: () => output,
-    exited,
-    stop: async () => {
-      parent.kill('SIGKILL')
-      await exited
-    },
-  }
-}
-
-function processState(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] ?? null
-  } catch {
-    return null
-  }
+  const server = asServer(parent, port, 'SIGKILL')
+  return { ...server, parent, serverPid: () => Number(/server pid (\d+)/.exec(server.output())?.[1] ?? 0) }
 }
 
 test('after kill -9 with sign-ups in flight, a restart is healthy within seconds and every acknowledged sign-up logs in', async () => {

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
 import { type LockOwner, StoreLockedError, acquireStoreLock } from '../../lib/store-lock'
+import { processState } from '../servers'
 
 // PGlite loses writes when two processes open one folder; these tests hold our lock to that. An
 // owner is alive while its socket takes connections (docs/decisions/012-store-lock-liveness.md).
@@ -70,11 +71,6 @@ function watch(child: ChildProcess): (pattern: RegExp, timeoutMs?: number) => Pr
 }
 
 /** The process state letter from /proc (R, S, T for stopped, Z for zombie), or null if gone. */
-function processState(pid: number): string | null {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return stat.slice(stat.lastIndexOf(')') + 2)[0] ?? null
-}
-
 test('a second process is refused at once, with a message naming the owner', async () => {
   const dir = path.join(tempDir(), 'pglite')
   const owner = await startChild(['hold', dir])
