@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import { MAIL_PASSWORD, MAIL_USER } from './tests/mail-server'
 
 // One environment for the test server and the tests themselves (which forge tokens with the same
 // secret). DATABASE_URL passes through: unset, the server uses a fresh embedded store in
@@ -23,6 +24,14 @@ process.env.THROTTLE_LOGIN_SUCCESS_PER_USER = '100'
 
 const port = Number(process.env.TEST_PORT ?? 3100)
 export const baseURL = `http://127.0.0.1:${port}`
+
+// Mail goes to a real SMTP server inside the test run (tests/mail-server.ts, started by
+// tests/server.ts); links in it point at the main test server.
+process.env.SMTP_URL = `smtp://${MAIL_USER}:${encodeURIComponent(MAIL_PASSWORD)}@127.0.0.1:${port + 25}`
+process.env.MAIL_FROM = 'passgate <no-reply@passgate.test>'
+process.env.APP_URL = baseURL
+// Every test asks from 127.0.0.1; the per-account limit keeps its default.
+process.env.THROTTLE_RESET_PER_IP = '100000'
 
 // Debian's Chromium where there is one (no browser download needed); else Playwright's own.
 const executablePath = process.env.CHROMIUM_PATH ?? (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)

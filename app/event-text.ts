@@ -24,6 +24,12 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   role_changed: 'Role changed',
   key_created: 'Access token created',
   key_deleted: 'Access token deleted',
+  email_changed: 'Email address changed',
+  email_verification_sent: 'Verification link mailed',
+  email_verified: 'Email address confirmed',
+  password_reset_requested: 'Password reset link mailed',
+  reset_link_created: 'Password reset link made by an admin',
+  password_reset: 'Password reset',
 }
 
 export function isAuditKind(kind: string): kind is AuditKind {
@@ -43,6 +49,8 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
     case 'throttled':
       if (detail.action === 'signup') return 'Sign-up slowed down: too many from this address'
       if (detail.action === 'password_change') return 'Password change slowed down: too many wrong passwords'
+      if (detail.action === 'password_reset') return 'Password reset requests slowed down: too many'
+      if (detail.action === 'password_reset_mail') return 'Password reset link not mailed: too many asked for'
       if (detail.reason === 'locked_out') return 'Sign-in refused: locked to new devices'
       if (detail.reason === 'successes') return 'Sign-in refused: too many sign-ins'
       return 'Sign-in slowed down: too many attempts'
@@ -54,6 +62,7 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       return detail.reason === 'evicted' ? 'Oldest session ended: too many sessions' : 'Session ended'
     case 'sessions_ended':
     case 'user_disabled':
+    case 'password_reset':
       return typeof detail.sessions_ended === 'number' && detail.sessions_ended > 0
         ? `${KIND_LABELS[kind]} (${detail.sessions_ended} signed out)`
         : KIND_LABELS[kind]

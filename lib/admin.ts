@@ -4,8 +4,10 @@ import type { Client } from './client'
 import { getDb } from './db'
 import { clearBuckets, readBuckets } from './rate-limit'
 import { endUserKeys } from './keys'
+import { appLink } from './mail'
+import { ADMIN_RESET_LINK_SECONDS, issueToken } from './recovery'
 import { countLiveSessions, endUserSessions } from './sessions'
-import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from './users'
+import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from './users'
 
 // What admins do to other accounts. Each action is one transaction that spans the owning modules
 // (users, sessions, throttles) and records its audit event with the admin as the actor.
@@ -114,5 +116,25 @@ export async function clearLockout(admin: Authenticated, userId: number, client:
     const cleared = await clearBuckets([lockoutKey(user.username)], tx)
     await recordEvent(tx, { kind: 'lockout_cleared', actorId: admin.user.id, targetId: userId, client, detail: { was_counting: cleared } })
     return { ok: true, value: cleared }
+  })
+}
+
+export type ResetLink = { url: string; expires_at: string }
+
+/**
+ * A one-time password reset link for a user, for an admin to hand over by other means (recovery
+ * without mail): valid a day, voiding the user's older links, shown once and audited. Not for a
+ * disabled user: the link would not work.
+ */
+export async function createResetLink(admin: Authenticated, userId: number, client: Client, fallbackOrigin: string): Promise<AdminResult<ResetLink>> {
+  const account = await getAccount(userId)
+  if (account === null) return NOT_FOUND
+  if (account.user.disabled) return { ok: false, status: 409, detail: 'This user is disabled: enable them first.' }
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
+    const issued = await issueToken(tx, userId, 'password_reset', ADMIN_RESET_LINK_SECONDS, { credentialsEpoch: account.credentialsEpoch })
+    await recordEvent(tx, { kind: 'reset_link_created', actorId: admin.user.id, targetId: userId, client, detail: { expires_at: issued.expiresAt.toISOString() } })
+    return { ok: true, value: { url: appLink('/reset-password', issued.token, fallbackOrigin), expires_at: issued.expiresAt.toISOString() } }
   })
 }

@@ -33,6 +33,12 @@ const AUDIT_KINDS = [
   'lockout_cleared',
   'key_created',
   'key_deleted',
+  'email_changed',
+  'email_verification_sent',
+  'email_verified',
+  'password_reset_requested',
+  'reset_link_created',
+  'password_reset',
 ] as const
 
 export type AuditKind = (typeof AUDIT_KINDS)[number]
@@ -45,7 +51,7 @@ export const AuditQuerySchema = z.object({
 })
 
 /** The kinds a user sees about their own account on /admin. */
-const OWN_KINDS: AuditKind[] = ['login_succeeded', 'login_failed', 'locked_out', 'password_changed', 'logout', 'session_ended', 'sessions_ended', 'user_disabled', 'user_enabled', 'role_changed', 'lockout_cleared', 'key_created', 'key_deleted']
+const OWN_KINDS: AuditKind[] = ['login_succeeded', 'login_failed', 'locked_out', 'password_changed', 'logout', 'session_ended', 'sessions_ended', 'user_disabled', 'user_enabled', 'role_changed', 'lockout_cleared', 'key_created', 'key_deleted', 'email_changed', 'email_verified', 'password_reset_requested', 'reset_link_created', 'password_reset']
 
 export type AuditDetail = Record<string, string | number | boolean | null>
 

@@ -4,11 +4,12 @@ import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSession
 import { getDb } from './db'
 import { getEnv } from './env'
 import { problem, tooManyRequests } from './http'
-import { lookUpKey, looksLikeKey } from './keys'
+import { endUserKeys, lookUpKey, looksLikeKey } from './keys'
 import { deleteOldEvents, recordAttempt, recordEvent } from './audit'
 import { hashPassword } from './password'
 import { clearBuckets, extendRun, readBuckets, refundAttempt, takeAttempt } from './rate-limit'
-import { createSession, endOtherSessions, getSessionUser, rotateRefreshToken } from './sessions'
+import { consumeToken, mailVerificationLater, peekToken } from './recovery'
+import { createSession, endOtherSessions, endUserSessions, getSessionUser, rotateRefreshToken } from './sessions'
 import {
   type TokenPair,
   accessTokenLifetimeSeconds,
@@ -19,8 +20,8 @@ import {
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
-import { type KeyScope, UsernameSchema } from './validation'
-import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin, replacePassword } from './users'
+import { type KeyScope, UsernameSchema, isNotUsername } from './validation'
+import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin, replacePassword, resetPassword } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
 // against the sessions table on every request so that ending a session takes effect at once.
@@ -140,7 +141,9 @@ export async function signUp(input: NewUser, password: string, client: Client): 
     await recordAttempt({ kind: 'throttled', client, detail: { action: 'signup' } })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  return createUser(input, password, client)
+  const created = await createUser(input, password, client)
+  if (created.ok && created.user.email !== null) mailVerificationLater(created.user.id, client)
+  return created
 }
 
 export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
@@ -173,6 +176,37 @@ export async function changeOwnPassword(auth: Authenticated, currentPassword: st
   await clearBuckets([key, lockoutKey(auth.user.username)])
   await setDeviceCookie(client, signDeviceCookie(auth.user.id, epoch))
   return { ok: true }
+}
+
+export type ResetPasswordResult = { ok: true } | { ok: false; reason: 'invalid' | 'password_is_username' }
+
+/**
+ * `POST /api/password-reset/confirm`: a new password from a reset link. In one transaction the
+ * link is used up (one of two requests racing with it wins), the user moves to a new credentials
+ * epoch (so a login with the old password inside bcrypt fails, and every device cookie dies),
+ * every session and personal access token ends, and the lock-out and guess counters of the name
+ * are cleared: whoever held the account is out, and its owner can sign in at once. The link is
+ * void when the credentials changed since it was issued or the user is disabled.
+ */
+export async function resetPasswordWithLink(token: string, newPassword: string, client: Client): Promise<ResetPasswordResult> {
+  const holder = await peekToken(token, 'password_reset')
+  const account = holder === null ? null : await getAccount(holder.userId)
+  if (holder === null || account === null || account.user.disabled || account.credentialsEpoch !== holder.credentialsEpoch) {
+    return { ok: false, reason: 'invalid' }
+  }
+  if (!isNotUsername(newPassword, account.user.username)) return { ok: false, reason: 'password_is_username' }
+  const hashedPassword = await hashPassword(newPassword)
+  const done = await (await getDb()).transaction(async (tx) => {
+    const used = await consumeToken(tx, token, 'password_reset')
+    const user = used === null ? null : await resetPassword(tx, used.userId, used.credentialsEpoch ?? -1, hashedPassword)
+    if (user === null) return false
+    const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset')
+    const keysEnded = await endUserKeys(tx, user.id)
+    await clearBuckets([lockoutKey(user.username), `login:user:${user.username.toLowerCase()}`, `password:user:${user.id}`], tx)
+    await recordEvent(tx, { kind: 'password_reset', actorId: user.id, targetId: user.id, client, detail: { sessions_ended: sessionsEnded, keys_ended: keysEnded } })
+    return true
+  })
+  return done ? { ok: true } : { ok: false, reason: 'invalid' }
 }
 
 export type RefreshResult =

@@ -23,6 +23,7 @@ const cache = globalThis as typeof globalThis & {
   passgateStore?: Promise<Store>
   passgateCloseDatabase?: () => Promise<void>
   passgateClosedForGood?: boolean
+  passgateHeldOpen?: Set<Promise<void>>
 }
 
 const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'drizzle')
@@ -140,12 +141,22 @@ export async function migrateDatabase(): Promise<void> {
 }
 
 /**
- * For `npm start` when it stops (scripts/start.mjs): closes the database for good, so that a
- * request still running past the shutdown timeout gets a 503 instead of opening it again.
+ * For `npm start` when it stops (scripts/start.mjs): lets the mail that answered requests started
+ * finish (at most 10 s), then closes the database for good, so that a request still running past
+ * the shutdown timeout gets a 503 instead of opening it again.
  */
 async function closeForGood(): Promise<void> {
+  const pending = [...(cache.passgateHeldOpen ?? [])]
+  if (pending.length > 0) await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
   cache.passgateClosedForGood = true
   await closeDb()
+}
+
+/** Work started by a request that has been answered (lib/background.ts): closeForGood waits for it. */
+export function holdOpenFor(work: Promise<void>): void {
+  const held = (cache.passgateHeldOpen ??= new Set())
+  held.add(work)
+  void work.finally(() => held.delete(work))
 }
 
 /** Closes the connection (and releases the embedded store's lock); used by scripts and tests. */

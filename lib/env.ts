@@ -18,56 +18,76 @@ function postgresUrl() {
     .optional()
 }
 
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  NEXT_PHASE: z.string().optional(),
-  VERCEL: z.string().optional(),
-  DATABASE_URL: postgresUrl(),
-  // The direct connection (no pooler) for `npm run db:migrate`: DDL and advisory locks need one.
-  // The name Vercel's Neon integration sets.
-  DATABASE_URL_UNPOOLED: postgresUrl(),
-  DATA_DIR: z.string().min(1).default('.data'),
-  AUTH_SECRET: z.string().optional(),
-  ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
-  REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
-  BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
-  // Worker threads that run bcrypt (lib/password.ts); unset, one per core.
-  HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
-  // Seconds in which a just-rotated refresh token still answers with its successor (two tabs
-  // refreshing at once), instead of counting as reuse.
-  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),
-  SIGNUP: z.enum(['open', 'closed']).default('open'),
-  // info: one JSON line per authentication event (lib/log.ts); error: failures only.
-  LOG_LEVEL: z.enum(['info', 'error']).default('info'),
-  // Who tells us the client's address: unset or 0, the connection itself; N, the N-th
-  // X-Forwarded-For entry from the right (N proxies in front); `vercel`, Vercel's own header.
-  TRUST_PROXY: z
-    .union([z.literal('vercel'), z.coerce.number().int().min(0).max(10)])
-    .optional(),
-  THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  THROTTLE_LOGIN_PER_USER: z.coerce.number().int().min(1).default(5),
-  THROTTLE_LOGIN_PER_IP: z.coerce.number().int().min(1).default(50),
-  THROTTLE_SIGNUP_PER_IP: z.coerce.number().int().min(1).default(20),
-  // Failed personal-access-token lookups per client address per window, counted in each
-  // process's memory and refused before the database is asked (lib/keys.ts).
-  THROTTLE_KEY_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
-  // Successful logins per account per window: bounds the bcrypt work and the sessions one
-  // account's password can cause.
-  THROTTLE_LOGIN_SUCCESS_PER_USER: z.coerce.number().int().min(1).default(30),
-  // Ended and expired sessions (with their addresses and user agents) are deleted this long after.
-  SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  // Audit events are deleted this long after they happened.
-  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
-  HSTS_INCLUDE_SUBDOMAINS: z
-    .enum(['0', '1', 'true', 'false'])
-    .default('0')
-    .transform((value) => value === '1' || value === 'true'),
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
-    .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'each origin must be scheme://host[:port]'))),
-})
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    NEXT_PHASE: z.string().optional(),
+    VERCEL: z.string().optional(),
+    DATABASE_URL: postgresUrl(),
+    // The direct connection (no pooler) for `npm run db:migrate`: DDL and advisory locks need one.
+    // The name Vercel's Neon integration sets.
+    DATABASE_URL_UNPOOLED: postgresUrl(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    AUTH_SECRET: z.string().optional(),
+    ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+    REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
+    BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
+    // Worker threads that run bcrypt (lib/password.ts); unset, one per core.
+    HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+    // Seconds in which a just-rotated refresh token still answers with its successor (two tabs
+    // refreshing at once), instead of counting as reuse.
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),
+    SIGNUP: z.enum(['open', 'closed']).default('open'),
+    // info: one JSON line per authentication event (lib/log.ts); error: failures only.
+    LOG_LEVEL: z.enum(['info', 'error']).default('info'),
+    // Who tells us the client's address: unset or 0, the connection itself; N, the N-th
+    // X-Forwarded-For entry from the right (N proxies in front); `vercel`, Vercel's own header.
+    TRUST_PROXY: z
+      .union([z.literal('vercel'), z.coerce.number().int().min(0).max(10)])
+      .optional(),
+    THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    THROTTLE_LOGIN_PER_USER: z.coerce.number().int().min(1).default(5),
+    THROTTLE_LOGIN_PER_IP: z.coerce.number().int().min(1).default(50),
+    THROTTLE_SIGNUP_PER_IP: z.coerce.number().int().min(1).default(20),
+    // Failed personal-access-token lookups per client address per window, counted in each
+    // process's memory and refused before the database is asked (lib/keys.ts).
+    THROTTLE_KEY_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+    // Successful logins per account per window: bounds the bcrypt work and the sessions one
+    // account's password can cause.
+    THROTTLE_LOGIN_SUCCESS_PER_USER: z.coerce.number().int().min(1).default(30),
+    // Ended and expired sessions (with their addresses and user agents) are deleted this long after.
+    SESSION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // Audit events are deleted this long after they happened.
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+    HSTS_INCLUDE_SUBDOMAINS: z
+      .enum(['0', '1', 'true', 'false'])
+      .default('0')
+      .transform((value) => value === '1' || value === 'true'),
+    // The public address put in mailed links (never the request's Host header, which a caller
+    // chooses). Required in production when mail is sent; see findProductionProblems.
+    APP_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    PORT: z.string().optional(),
+    // Where mail goes: smtp://user:pass@host:port, or smtps:// for TLS from the start. Unset, mail
+    // goes to the development outbox (DATA_DIR/outbox, the page /dev/outbox) outside production,
+    // and nowhere in production.
+    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+    // The sender of every message: `passgate <no-reply@example.com>`. Required with SMTP_URL.
+    MAIL_FROM: z.string().max(254).regex(/^[^\r\n]+$/, 'must be one line').optional(),
+    // Password reset requests per client address per window.
+    THROTTLE_RESET_PER_IP: z.coerce.number().int().min(1).default(10),
+    // Per window and per account, for each kind of message: reset requests naming it (by the name
+    // or address asked about, and by the account found), reset mails, verification mails.
+    THROTTLE_MAIL_PER_ACCOUNT: z.coerce.number().int().min(1).default(3),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+      .pipe(z.array(z.url().refine((origin) => new URL(origin).origin === origin, 'each origin must be scheme://host[:port]'))),
+  })
+  .refine((env) => env.SMTP_URL === undefined || env.MAIL_FROM !== undefined, { path: ['MAIL_FROM'], message: 'must be set with SMTP_URL (the sender of every message)' })
 
 export type Env = Omit<z.infer<typeof schema>, 'TRUST_PROXY'> & { TRUST_PROXY: 'vercel' | number }
 
@@ -160,6 +180,9 @@ export function findProductionProblems(): string[] {
     } catch (error) {
       problems.push((error as Error).message)
     }
+  }
+  if (env.NODE_ENV === 'production' && env.SMTP_URL !== undefined && env.APP_URL === undefined) {
+    problems.push('APP_URL is not set. Mailed links must name the public address of the app: set APP_URL (https://auth.example.com).')
   }
   if (env.VERCEL !== undefined && env.DATABASE_URL === undefined) {
     problems.push(

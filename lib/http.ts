@@ -57,6 +57,11 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return current
 }
 
+/** 422 for one field, in FastAPI's shape: a rule that could be checked only after parsing. */
+export function fieldProblem(field: string, msg: string): Response {
+  return json({ detail: [{ loc: ['body', field], msg, type: 'value_error' }] satisfies FieldError[] }, 422)
+}
+
 function bodyProblem(msg: string, type: string): Response {
   return json({ detail: [{ loc: ['body'], msg, type }] satisfies FieldError[] }, 422)
 }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { type ZodOpenApiOperationObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject, createDocument } from 'zod-openapi'
 import pkg from '../package.json' with { type: 'json' }
 import { AuditQuerySchema, type AuditPage } from './audit'
-import type { DirectoryEntry } from './admin'
+import type { DirectoryEntry, ResetLink } from './admin'
 import type { KeyInfo, NewKey } from './keys'
 import type { Note } from './notes'
 import type { SessionInfo } from './sessions'
@@ -21,6 +21,9 @@ import {
   SignUpSchema,
   UserChangesSchema,
   UserIdSchema,
+  EmailVerificationConfirmSchema,
+  PasswordResetConfirmSchema,
+  PasswordResetRequestSchema,
   changePasswordSchema,
 } from './validation'
 
@@ -38,6 +41,7 @@ const UserSchema = z
     id: z.int(),
     username: z.string(),
     email: z.string().nullable(),
+    email_verified: z.boolean().meta({ description: 'True once a link mailed to `email` was opened; a new email clears it. Only a verified email receives reset links.' }),
     full_name: z.string().nullable(),
     disabled: z.boolean(),
     role: z.enum(['user', 'admin']),
@@ -52,6 +56,10 @@ const DirectoryEntrySchema = UserSchema.extend({
 }).meta({ id: 'DirectoryEntry' })
 
 const DirectoryPageSchema = z.strictObject({ items: z.array(DirectoryEntrySchema), next_cursor: z.string().nullable() }).meta({ id: 'DirectoryPage' })
+
+const ResetLinkSchema = z
+  .strictObject({ url: z.string().meta({ description: 'The link, shown this once.' }), expires_at: timestamp })
+  .meta({ id: 'ResetLink' })
 
 const TokenSchema = z
   .strictObject({
@@ -146,6 +154,7 @@ describes<z.output<typeof NoteSchema>, Note>()
 describes<z.output<typeof KeySchema>, KeyInfo>()
 describes<z.output<typeof NewKeyResponseSchema>, NewKey>()
 describes<z.output<typeof AuditPageSchema>, AuditPage>()
+describes<z.output<typeof ResetLinkSchema>, ResetLink>()
 
 // --- Building blocks ---------------------------------------------------------------------------
 
@@ -339,12 +348,15 @@ function buildDocument() {
         patch: operation({
           id: 'updateUsersMe',
           summary: 'Change your email or full name',
-          description: '`null` clears a field; an absent field stays as it is.',
           tags: ['users'],
           access: 'session',
           method: 'patch',
           body: ProfileSchema,
-          responses: { '200': { description: 'The user.', ...json(UserSchema) } },
+          description: '`null` clears a field; an absent field stays as it is. A new email is unverified, and a verification link is mailed to it.',
+          responses: {
+            '200': { description: 'The user.', ...json(UserSchema) },
+            '429': { description: 'Too many email changes in a window (each one mails a link).', headers: retryAfter, ...json(ProblemSchema) },
+          },
         }),
       },
       '/api/users/me/password': {
@@ -360,6 +372,65 @@ function buildDocument() {
             '400': problem('Current password is incorrect.'),
             '429': { description: 'Too many wrong current passwords.', headers: retryAfter, ...json(ProblemSchema) },
           },
+        }),
+      },
+      '/api/users/me/email-verification': {
+        post: operation({
+          id: 'resendEmailVerification',
+          summary: 'Mail a new verification link to your email',
+          description: 'The previous link stops working.',
+          tags: ['recovery'],
+          access: 'session',
+          method: 'post',
+          responses: {
+            '202': { description: 'The link is on its way.', ...json(ProblemSchema) },
+            '409': problem('No email address, or it is already verified.'),
+            '429': { description: 'Too many verification mails for this account in a window.', headers: retryAfter, ...json(ProblemSchema) },
+            '503': problem('This server sends no mail, or the database is out of reach.'),
+          },
+        }),
+      },
+      '/api/password-reset': {
+        post: operation({
+          id: 'requestPasswordReset',
+          summary: 'Mail a password reset link',
+          description:
+            'By `email` or `username`. The same answer, in the same time, whether the account exists or not. ' +
+            'A link goes only to a verified email of an enabled account; it is valid 30 minutes, once, and a new request voids the older link.',
+          tags: ['recovery'],
+          access: 'anyone',
+          method: 'post',
+          body: PasswordResetRequestSchema,
+          responses: {
+            '202': { description: 'If the account exists, a message is on its way.', ...json(ProblemSchema) },
+            '429': { description: 'Too many requests from this address or for this account.', headers: retryAfter, ...json(ProblemSchema) },
+            '503': problem('This server sends no mail (ask an administrator for a reset link), or the database is out of reach.'),
+          },
+        }),
+      },
+      '/api/password-reset/confirm': {
+        post: operation({
+          id: 'confirmPasswordReset',
+          summary: 'Set a new password with a reset link',
+          tags: ['recovery'],
+          access: 'anyone',
+          method: 'post',
+          body: PasswordResetConfirmSchema,
+          responses: {
+            '204': noContent('Set. Every session and personal access token of the user has ended; the lock-out is lifted.'),
+            '400': problem('Invalid or expired reset link.'),
+          },
+        }),
+      },
+      '/api/email-verification/confirm': {
+        post: operation({
+          id: 'confirmEmailVerification',
+          summary: 'Verify an email address with the mailed link',
+          tags: ['recovery'],
+          access: 'anyone',
+          method: 'post',
+          body: EmailVerificationConfirmSchema,
+          responses: { '204': noContent('Verified.'), '400': problem('Invalid or expired verification link.') },
         }),
       },
       '/api/users/me/items': {
@@ -398,6 +469,18 @@ function buildDocument() {
           method: 'delete',
           params: { path: userPath },
           responses: { '204': noContent('Ended.'), '404': problem('User not found.') },
+        }),
+      },
+      '/api/users/{id}/reset-link': {
+        post: operation({
+          id: 'createResetLink',
+          summary: 'Make a one-time password reset link for a user (admins)',
+          description: 'To hand over without mail: valid 24 hours, once; it voids the user\'s older links and is audited.',
+          tags: ['admin'],
+          access: 'admin',
+          method: 'post',
+          params: { path: userPath },
+          responses: { '201': { description: 'The link, shown this once.', ...json(ResetLinkSchema) }, '404': problem('User not found.'), '409': problem('The user is disabled.') },
         }),
       },
       '/api/users/{id}/lockout': {

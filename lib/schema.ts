@@ -7,6 +7,9 @@ export const users = pgTable(
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     username: text('username').notNull(),
     email: text('email'),
+    // True once the owner opened a link mailed to `email` (lib/recovery.ts); a new email clears it.
+    // Only a verified email receives password reset links.
+    emailVerified: boolean('email_verified').notNull().default(false),
     fullName: text('full_name'),
     hashedPassword: text('hashed_password').notNull(),
     role: text('role', { enum: ['user', 'admin'] }).notNull().default('user'),
@@ -42,7 +45,7 @@ export const sessions = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
-    // Why it ended: logout, password_change, revoked, refresh_token_reuse, evicted.
+    // Why it ended: see EndReason in lib/sessions.ts.
     endReason: text('end_reason'),
     // The refresh token is derived from (id, generation) and never stored; see
     // docs/decisions/004-refresh-tokens.md. Each rotation increments the generation.
@@ -129,4 +132,30 @@ export const apiKeys = pgTable(
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_id_idx').on(t.userId)],
+)
+
+// One-time links mailed to a user, or created for them by an admin (lib/recovery.ts): a password
+// reset or an email verification. Only the token's SHA-256 is kept; using a token deletes its row,
+// and issuing one deletes the user's older ones of the same purpose.
+export const recoveryTokens = pgTable(
+  'recovery_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['password_reset', 'email_verification'] }).notNull(),
+    // The address a verification link was sent to: it verifies only while the user still has it.
+    email: text('email'),
+    // The user's credentials epoch when a reset link was issued: a new password, disabling or an
+    // admin ending every session meanwhile voids it.
+    credentialsEpoch: integer('credentials_epoch'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('recovery_tokens_user_id_idx').on(t.userId, t.purpose),
+    index('recovery_tokens_expires_at_idx').on(t.expiresAt),
+    check('recovery_tokens_purpose_check', sql`${t.purpose} in ('password_reset', 'email_verification')`),
+  ],
 )

@@ -11,7 +11,7 @@ import { type PublicUser, publicUserColumns, toPublicUser } from './users'
 // unchanged since it began. PostgreSQL is the only shared state, so ending a session takes effect
 // at once on every instance.
 
-export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted' | 'disabled' | 'ended_by_admin'
+export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted' | 'disabled' | 'ended_by_admin' | 'password_reset'
 
 /** A user has at most this many live sessions: the least recently used ends when one more begins. */
 const MAX_LIVE_SESSIONS = 50

@@ -14,6 +14,7 @@ export type PublicUser = {
   id: number
   username: string
   email: string | null
+  email_verified: boolean
   full_name: string | null
   disabled: boolean
   role: Role
@@ -25,6 +26,7 @@ export const publicUserColumns = {
   id: users.id,
   username: users.username,
   email: users.email,
+  emailVerified: users.emailVerified,
   fullName: users.fullName,
   disabled: users.disabled,
   role: users.role,
@@ -38,6 +40,7 @@ export function toPublicUser(row: PublicUserRow): PublicUser {
     id: row.id,
     username: row.username,
     email: row.email,
+    email_verified: row.emailVerified,
     full_name: row.fullName,
     disabled: row.disabled,
     role: row.role,
@@ -177,15 +180,72 @@ export async function replacePassword(tx: Tx, account: Account, hashedPassword: 
 }
 
 export type ProfileChanges = { email?: string | null; fullName?: string | null }
-export async function updateProfile(userId: number, changes: ProfileChanges): Promise<PublicUser> {
-  const db = await getDb()
-  const [row] = await db
+
+/**
+ * Changes the profile, in the caller's transaction. A different email (any change of spelling)
+ * is no longer verified; `emailChanged` says so, for the caller to void the old address's links
+ * and mail the new one.
+ */
+export async function updateProfile(tx: Tx, userId: number, changes: ProfileChanges): Promise<{ user: PublicUser; emailChanged: boolean }> {
+  const [before] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId)).for('no key update')
+  if (before === undefined) throw new Error(`user ${userId} vanished during a profile update`)
+  const emailChanged = changes.email !== undefined && changes.email !== before.email
+  const [row] = await tx
     .update(users)
-    .set({ ...changes, updatedAt: sql`now()` })
+    .set({ ...changes, ...(emailChanged ? { emailVerified: false } : {}), updatedAt: sql`now()` })
     .where(eq(users.id, userId))
     .returning(publicUserColumns)
-  if (row === undefined) throw new Error(`user ${userId} vanished during a profile update`)
-  return toPublicUser(row)
+  return { user: toPublicUser(row!), emailChanged }
+}
+
+/** An account a password reset can reach: enabled, with a verified email. */
+export type ResetRecipient = { id: number; username: string; email: string; credentialsEpoch: number }
+
+/**
+ * The accounts a reset request names: by username, or every account whose verified email is this
+ * address in any letter case (emails are not unique; at most 10). Disabled accounts and unverified
+ * emails are never reached (docs/decisions/014-recovery.md).
+ */
+export async function findResetRecipients(by: { username: string } | { email: string }): Promise<ResetRecipient[]> {
+  const db = await getDb()
+  const match =
+    'username' in by
+      ? UsernameSchema.safeParse(by.username).success
+        ? sql`lower(${users.username}) = ${by.username.toLowerCase()}`
+        : sql`false`
+      : sql`lower(${users.email}) = ${by.email.toLowerCase()}`
+  const rows = await db
+    .select({ id: users.id, username: users.username, email: users.email, credentialsEpoch: users.credentialsEpoch })
+    .from(users)
+    .where(and(match, eq(users.emailVerified, true), eq(users.disabled, false)))
+    .orderBy(users.id)
+    .limit(10)
+  return rows.filter((row): row is ResetRecipient => row.email !== null)
+}
+
+/**
+ * Sets a password from a reset link issued under `credentialsEpoch`, and moves the user to the
+ * next epoch (every session and device cookie made before dies; a login with the old password
+ * inside bcrypt fails). Null, changing nothing, when the credentials changed since the link was
+ * issued or the user is disabled.
+ */
+export async function resetPassword(tx: Tx, userId: number, credentialsEpoch: number, hashedPassword: string): Promise<PublicUser | null> {
+  const [row] = await tx
+    .update(users)
+    .set({ hashedPassword, credentialsEpoch: sql`${users.credentialsEpoch} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), eq(users.credentialsEpoch, credentialsEpoch), eq(users.disabled, false)))
+    .returning(publicUserColumns)
+  return row === undefined ? null : toPublicUser(row)
+}
+
+/** Marks the email verified if the user still has this address; false otherwise. */
+export async function markEmailVerified(tx: Tx, userId: number, email: string): Promise<boolean> {
+  const rows = await tx
+    .update(users)
+    .set({ emailVerified: true, updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), eq(users.email, email)))
+    .returning({ id: users.id })
+  return rows.length === 1
 }
 
 /** What the directory shows of a user, beside the public fields. */

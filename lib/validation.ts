@@ -49,8 +49,8 @@ export const EmailSchema = z.email('Enter a valid email address').max(254, 'Emai
 
 export const FullNameSchema = line('Full name', 100)
 
-const isNotUsername = (password: string, username: string): boolean => password.toLowerCase() !== username.toLowerCase()
-const NOT_USERNAME = 'Password must not be the username'
+export const isNotUsername = (password: string, username: string): boolean => password.toLowerCase() !== username.toLowerCase()
+export const NOT_USERNAME = 'Password must not be the username'
 
 export const SignUpSchema = z
   .object({
@@ -131,3 +131,18 @@ export const DirectoryQuerySchema = z.object({
 export const UserChangesSchema = z
   .strictObject({ disabled: z.boolean().optional(), role: z.enum(['user', 'admin']).optional() })
   .refine((body) => body.disabled !== undefined || body.role !== undefined, 'Give "disabled", "role" or both')
+
+/** `POST /api/password-reset`: the account by its email or its username, one of the two. */
+export const PasswordResetRequestSchema = z
+  .strictObject({ email: EmailSchema.optional(), username: UsernameSchema.optional() })
+  .refine((body) => (body.email === undefined) !== (body.username === undefined), 'Give "email" or "username", one of the two')
+  .transform((body) => (body.email !== undefined ? { email: body.email } : { username: body.username! }))
+
+// A link's token is only looked up: any other shape is an invalid link (400), not a field error.
+const LinkTokenSchema = text().min(1, 'Field required').max(256)
+
+/** `POST /api/password-reset/confirm`. Whether the password is the username is known once the link names the user. */
+export const PasswordResetConfirmSchema = z.strictObject({ token: LinkTokenSchema, new_password: PasswordSchema })
+
+/** `POST /api/email-verification/confirm`. */
+export const EmailVerificationConfirmSchema = z.strictObject({ token: LinkTokenSchema })

@@ -59,7 +59,7 @@ test('every route and method the app serves is documented, and nothing else', as
 test('the contract check refuses what the document does not say', async () => {
   const { expectDocumented } = await import('../contract')
   const base = (await import('../helpers')).BASE_URL
-  const user = { id: 1, username: 'alice', email: null, full_name: null, disabled: false, role: 'user', created_at: '2026-01-01T00:00:00.000Z' }
+  const user = { id: 1, username: 'alice', email: null, email_verified: false, full_name: null, disabled: false, role: 'user', created_at: '2026-01-01T00:00:00.000Z' }
   const answer = (status: number, body: unknown) => Response.json(body, { status })
   await expectDocumented(base, 'GET', `${base}/api/users/me/`, answer(200, user))
   const refusals: [string, string, Response][] = [

@@ -1,6 +1,7 @@
 import { requireUser } from '@/lib/auth'
-import { json, otherMethods, parseJson, route } from '@/lib/http'
-import { updateProfile } from '@/lib/users'
+import { readClient } from '@/lib/client'
+import { json, otherMethods, parseJson, route, tooManyRequests } from '@/lib/http'
+import { changeProfile } from '@/lib/recovery'
 import { ProfileSchema } from '@/lib/validation'
 
 // Personal access tokens may read the caller (a script checking whom its key belongs to), never
@@ -10,13 +11,15 @@ export const GET = route(async (request) => {
   return auth instanceof Response ? auth : json(auth.user)
 })
 
-// Profile edit: email and full name; null clears a field, an absent one stays as it is.
+// Profile edit: email and full name; null clears a field, an absent one stays as it is. A new
+// email is unverified until the link mailed to it is opened.
 export const PATCH = route(async (request) => {
   const auth = await requireUser(request)
   if (auth instanceof Response) return auth
   const body = await parseJson(request, ProfileSchema)
   if (!body.ok) return body.response
-  return json(await updateProfile(auth.user.id, { email: body.data.email, fullName: body.data.full_name }))
+  const result = await changeProfile(auth.user, { email: body.data.email, fullName: body.data.full_name }, readClient(request))
+  return result.ok ? json(result.user) : tooManyRequests(result.retryAfter)
 })
 
 export const { POST, PUT, DELETE, OPTIONS } = otherMethods('GET', 'PATCH')
