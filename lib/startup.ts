@@ -5,9 +5,17 @@ import { stampPeerAddresses } from './peer-address'
 import { StoreLockedError } from './store-lock'
 import { describeError } from './log'
 
-/** Refuses unsafe production settings (one line each), then opens the database in the background. */
+/**
+ * Refuses invalid configuration and unsafe production settings (one line each), then opens the
+ * database in the background.
+ */
 export function startServer(): void {
-  const problems = findProductionProblems()
+  let problems: string[]
+  try {
+    problems = findProductionProblems()
+  } catch (error) {
+    problems = [(error as Error).message] // Invalid configuration: which variables, never their values
+  }
   if (problems.length > 0) {
     for (const problem of problems) console.error(`passgate cannot start: ${problem}`)
     process.exit(1)
