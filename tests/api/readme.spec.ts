@@ -29,6 +29,7 @@ test('every curl example in the README runs and answers as the README says', asy
   expect(output).toContain('"current":true')
   expect(output).toContain('"full_name":"Alice Liddell"')
   expect(output).toContain('204\n204\n{"detail":"Could not validate credentials"}')
+  expect(output).toContain('{"detail":"If the account exists, a message is on its way."}')
   expect(output.trimEnd().endsWith('{"status":"ok","database":"ok","schema":"current"}')).toBe(true)
   // The password change took: the old password no longer signs in.
   expect((await requestToken(username, README_PASSWORD)).status).toBe(401)

@@ -7,8 +7,8 @@ test.describe('sign-up: POST /api/users', () => {
     const response = await postJson('/api/users', { username, password: PASSWORD, email: 'a@example.com', full_name: 'Ada Lovelace' })
     expect(response.status).toBe(200)
     const user = await response.json()
-    expect(Object.keys(user).sort()).toEqual(['created_at', 'disabled', 'email', 'full_name', 'id', 'role', 'username'])
-    expect(user).toMatchObject({ username, email: 'a@example.com', full_name: 'Ada Lovelace', disabled: false, role: 'user' })
+    expect(Object.keys(user).sort()).toEqual(['created_at', 'disabled', 'email', 'email_verified', 'full_name', 'id', 'role', 'username'])
+    expect(user).toMatchObject({ username, email: 'a@example.com', email_verified: false, full_name: 'Ada Lovelace', disabled: false, role: 'user' })
     expect(JSON.stringify(user)).not.toContain('$2')
   })
 

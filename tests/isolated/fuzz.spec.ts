@@ -31,6 +31,11 @@ const endpoints: [string, string][] = [
   ['POST', '/api/keys'],
   ['DELETE', '/api/keys/00000000-0000-4000-8000-000000000000'],
   ['GET', '/api/openapi.json'],
+  ['POST', '/api/password-reset'],
+  ['POST', '/api/password-reset/confirm'],
+  ['POST', '/api/email-verification/confirm'],
+  ['POST', '/api/users/me/email-verification'],
+  ['POST', '/api/users/1/reset-link'],
 ]
 
 const hostileText = fc.oneof(
@@ -40,7 +45,7 @@ const hostileText = fc.oneof(
 )
 const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 })
 
-const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role', 'text', 'completed', 'name', 'scopes', 'expires_in_days']
+const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role', 'text', 'completed', 'name', 'scopes', 'expires_in_days', 'token']
 const hostileObject = fc.dictionary(fc.constantFrom(...fieldNames), fc.oneof(hostileText, fc.integer(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 3 })))
 
 const body = fc.oneof(
