@@ -26,6 +26,7 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   key_deleted: 'Access token deleted',
   email_changed: 'Email address changed',
   email_verification_sent: 'Verification link mailed',
+  email_change_notice_sent: 'Old address told of the change',
   email_verified: 'Email address confirmed',
   password_reset_requested: 'Password reset link mailed',
   reset_link_created: 'Password reset link made by an admin',
@@ -51,6 +52,8 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       if (detail.action === 'password_change') return 'Password change slowed down: too many wrong passwords'
       if (detail.action === 'password_reset') return 'Password reset requests slowed down: too many'
       if (detail.action === 'password_reset_mail') return 'Password reset link not mailed: too many asked for'
+      if (detail.action === 'mail') return 'Message not sent: too many to this address'
+      if (detail.action === 'email_change') return 'Email change slowed down: too many wrong passwords'
       if (detail.reason === 'locked_out') return 'Sign-in refused: locked to new devices'
       if (detail.reason === 'successes') return 'Sign-in refused: too many sign-ins'
       return 'Sign-in slowed down: too many attempts'

@@ -6,7 +6,7 @@ CREATE TABLE "recovery_tokens" (
 	"credentials_epoch" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"expires_at" timestamp with time zone NOT NULL,
-	CONSTRAINT "recovery_tokens_purpose_check" CHECK ("recovery_tokens"."purpose" in ('password_reset', 'email_verification'))
+	CONSTRAINT "recovery_tokens_purpose_check" CHECK ("recovery_tokens"."purpose" in ('password_reset', 'admin_reset', 'email_verification'))
 );
 --> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "email_verified" boolean DEFAULT false NOT NULL;--> statement-breakpoint

@@ -5,7 +5,7 @@ import { getDb } from './db'
 import { clearBuckets, readBuckets } from './rate-limit'
 import { endUserKeys } from './keys'
 import { appLink } from './mail'
-import { ADMIN_RESET_LINK_SECONDS, issueToken } from './recovery'
+import { issueToken } from './recovery'
 import { countLiveSessions, endUserSessions } from './sessions'
 import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from './users'
 
@@ -123,18 +123,18 @@ export type ResetLink = { url: string; expires_at: string }
 
 /**
  * A one-time password reset link for a user, for an admin to hand over by other means (recovery
- * without mail): valid a day, voiding the user's older links, shown once and audited. Not for a
- * disabled user: the link would not work.
+ * without mail): valid a day, voiding the user's older admin link (not a mailed one, nor does a
+ * mailed one void it), shown once and audited. Not for a disabled user: the link would not work.
  */
-export async function createResetLink(admin: Authenticated, userId: number, client: Client, fallbackOrigin: string): Promise<AdminResult<ResetLink>> {
+export async function createResetLink(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<ResetLink>> {
   const account = await getAccount(userId)
   if (account === null) return NOT_FOUND
   if (account.user.disabled) return { ok: false, status: 409, detail: 'This user is disabled: enable them first.' }
   const db = await getDb()
   return db.transaction(async (tx) => {
     if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
-    const issued = await issueToken(tx, userId, 'password_reset', ADMIN_RESET_LINK_SECONDS, { credentialsEpoch: account.credentialsEpoch })
+    const issued = await issueToken(tx, userId, 'admin_reset', { credentialsEpoch: account.credentialsEpoch })
     await recordEvent(tx, { kind: 'reset_link_created', actorId: admin.user.id, targetId: userId, client, detail: { expires_at: issued.expiresAt.toISOString() } })
-    return { ok: true, value: { url: appLink('/reset-password', issued.token, fallbackOrigin), expires_at: issued.expiresAt.toISOString() } }
+    return { ok: true, value: { url: appLink('/reset-password', issued.token), expires_at: issued.expiresAt.toISOString() } }
   })
 }

@@ -35,6 +35,7 @@ const AUDIT_KINDS = [
   'key_deleted',
   'email_changed',
   'email_verification_sent',
+  'email_change_notice_sent',
   'email_verified',
   'password_reset_requested',
   'reset_link_created',

@@ -4,12 +4,12 @@ import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSession
 import { getDb } from './db'
 import { getEnv } from './env'
 import { problem, tooManyRequests } from './http'
-import { endUserKeys, lookUpKey, looksLikeKey } from './keys'
+import { lookUpKey, looksLikeKey } from './keys'
 import { deleteOldEvents, recordAttempt, recordEvent } from './audit'
 import { hashPassword } from './password'
 import { clearBuckets, extendRun, readBuckets, refundAttempt, takeAttempt } from './rate-limit'
-import { consumeToken, mailVerificationLater, peekToken } from './recovery'
-import { createSession, endOtherSessions, endUserSessions, getSessionUser, rotateRefreshToken } from './sessions'
+import { mailVerificationLater } from './recovery'
+import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
   type TokenPair,
   accessTokenLifetimeSeconds,
@@ -20,8 +20,8 @@ import {
   signRefreshToken,
   verifyAccessToken,
 } from './tokens'
-import { type KeyScope, UsernameSchema, isNotUsername } from './validation'
-import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin, replacePassword, resetPassword } from './users'
+import { type KeyScope, UsernameSchema } from './validation'
+import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, recordLogin } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
 // against the sessions table on every request so that ending a session takes effect at once.
@@ -144,69 +144,6 @@ export async function signUp(input: NewUser, password: string, client: Client): 
   const created = await createUser(input, password, client)
   if (created.ok && created.user.email !== null) mailVerificationLater(created.user.id, client)
   return created
-}
-
-export type ChangePasswordResult = { ok: true } | { ok: false; reason: 'wrong_password' } | Throttled
-
-/**
- * A new password for the caller; wrong current passwords are throttled like failed logins. In one
- * transaction the user moves to a new credentials epoch and every other session ends, so whoever
- * knew the old password is out, including a login with it still inside bcrypt (OWASP ASVS 5.0
- * V7.4.3). Every device cookie dies too, except the new one this browser gets.
- */
-export async function changeOwnPassword(auth: Authenticated, currentPassword: string, newPassword: string, client: Client): Promise<ChangePasswordResult> {
-  const key = `password:user:${auth.user.id}`
-  const gate = await takeAttempt([{ key, limit: getEnv().THROTTLE_LOGIN_PER_USER }])
-  if (!gate.ok) {
-    await recordAttempt({ kind: 'throttled', actorId: auth.user.id, targetId: auth.user.id, client, detail: { action: 'password_change' } })
-    return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
-  }
-  const account = await getAccount(auth.user.id)
-  if (account === null || !(await checkCredentials(account, currentPassword)).ok) return { ok: false, reason: 'wrong_password' }
-  const hashedPassword = await hashPassword(newPassword)
-  const epoch = await (await getDb()).transaction(async (tx) => {
-    const next = await replacePassword(tx, account, hashedPassword)
-    if (next === null) return null
-    const ended = await endOtherSessions(tx, auth.user.id, auth.sessionId, 'password_change', next)
-    await recordEvent(tx, { kind: 'password_changed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { sessions_ended: ended } })
-    return next
-  })
-  // The password changed since it was checked: the current password given is no longer current.
-  if (epoch === null) return { ok: false, reason: 'wrong_password' }
-  await clearBuckets([key, lockoutKey(auth.user.username)])
-  await setDeviceCookie(client, signDeviceCookie(auth.user.id, epoch))
-  return { ok: true }
-}
-
-export type ResetPasswordResult = { ok: true } | { ok: false; reason: 'invalid' | 'password_is_username' }
-
-/**
- * `POST /api/password-reset/confirm`: a new password from a reset link. In one transaction the
- * link is used up (one of two requests racing with it wins), the user moves to a new credentials
- * epoch (so a login with the old password inside bcrypt fails, and every device cookie dies),
- * every session and personal access token ends, and the lock-out and guess counters of the name
- * are cleared: whoever held the account is out, and its owner can sign in at once. The link is
- * void when the credentials changed since it was issued or the user is disabled.
- */
-export async function resetPasswordWithLink(token: string, newPassword: string, client: Client): Promise<ResetPasswordResult> {
-  const holder = await peekToken(token, 'password_reset')
-  const account = holder === null ? null : await getAccount(holder.userId)
-  if (holder === null || account === null || account.user.disabled || account.credentialsEpoch !== holder.credentialsEpoch) {
-    return { ok: false, reason: 'invalid' }
-  }
-  if (!isNotUsername(newPassword, account.user.username)) return { ok: false, reason: 'password_is_username' }
-  const hashedPassword = await hashPassword(newPassword)
-  const done = await (await getDb()).transaction(async (tx) => {
-    const used = await consumeToken(tx, token, 'password_reset')
-    const user = used === null ? null : await resetPassword(tx, used.userId, used.credentialsEpoch ?? -1, hashedPassword)
-    if (user === null) return false
-    const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset')
-    const keysEnded = await endUserKeys(tx, user.id)
-    await clearBuckets([lockoutKey(user.username), `login:user:${user.username.toLowerCase()}`, `password:user:${user.id}`], tx)
-    await recordEvent(tx, { kind: 'password_reset', actorId: user.id, targetId: user.id, client, detail: { sessions_ended: sessionsEnded, keys_ended: keysEnded } })
-    return true
-  })
-  return done ? { ok: true } : { ok: false, reason: 'invalid' }
 }
 
 export type RefreshResult =

@@ -142,12 +142,12 @@ export async function migrateDatabase(): Promise<void> {
 
 /**
  * For `npm start` when it stops (scripts/start.mjs): lets the mail that answered requests started
- * finish (at most 10 s), then closes the database for good, so that a request still running past
+ * finish (at most 5 s), then closes the database for good, so that a request still running past
  * the shutdown timeout gets a 503 instead of opening it again.
  */
 async function closeForGood(): Promise<void> {
   const pending = [...(cache.passgateHeldOpen ?? [])]
-  if (pending.length > 0) await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+  if (pending.length > 0) await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
   cache.passgateClosedForGood = true
   await closeDb()
 }

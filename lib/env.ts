@@ -18,6 +18,13 @@ function postgresUrl() {
     .optional()
 }
 
+/** A URL nodemailer will read as it is meant: WHATWG-parsable (else it falls back to a parser that logs the URL, password and all). */
+function isSmtpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '' && (url.pathname === '' || url.pathname === '/') && url.search === '' && url.hash === ''
+}
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -68,12 +75,13 @@ const schema = z
     APP_URL: z
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
       .transform((url) => url.replace(/\/+$/, ''))
+      .refine((url) => new URL(url).origin === url, 'must be scheme://host[:port], with no path')
       .optional(),
     PORT: z.string().optional(),
     // Where mail goes: smtp://user:pass@host:port, or smtps:// for TLS from the start. Unset, mail
     // goes to the development outbox (DATA_DIR/outbox, the page /dev/outbox) outside production,
     // and nowhere in production.
-    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+    SMTP_URL: z.string().refine(isSmtpUrl, 'must be smtp://user:password@host:port or smtps://..., with / ? # @ : in the password percent-encoded').optional(),
     // The sender of every message: `passgate <no-reply@example.com>`. Required with SMTP_URL.
     MAIL_FROM: z.string().max(254).regex(/^[^\r\n]+$/, 'must be one line').optional(),
     // Password reset requests per client address per window.
@@ -81,6 +89,8 @@ const schema = z
     // Per window and per account, for each kind of message: reset requests naming it (by the name
     // or address asked about, and by the account found), reset mails, verification mails.
     THROTTLE_MAIL_PER_ACCOUNT: z.coerce.number().int().min(1).default(3),
+    // Messages one email address receives per window, whatever the accounts that name it.
+    THROTTLE_MAIL_PER_ADDRESS: z.coerce.number().int().min(1).default(6),
     CORS_ORIGINS: z
       .string()
       .default('')

@@ -11,7 +11,8 @@ export function describeError(error: unknown): string {
   if ('params' in inner) return `${inner.name}: query failed`
   const code = (inner as { code?: unknown }).code
   // A database error's message may quote the value it refused: its SQLSTATE says enough.
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `${inner.name} ${code}`
+  // (A SQLSTATE has a digit: nodemailer's EAUTH is not one, and its message is worth keeping.)
+  if (typeof code === 'string' && /^(?=.*\d)[0-9A-Z]{5}$/.test(code)) return `${inner.name} ${code}`
   return `${inner.name}${typeof code === 'string' ? ` ${code}` : ''}: ${inner.message}`
 }
 

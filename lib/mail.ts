@@ -33,16 +33,32 @@ export function outboxEnabled(): boolean {
 const shared = globalThis as typeof globalThis & { passgateMailer?: Transporter }
 
 function smtp(): Transporter {
-  // Bounded waits: a mail server that hangs must not hold background work (and a stopping server) for minutes.
-  shared.passgateMailer ??= nodemailer.createTransport({
-    url: getEnv().SMTP_URL!,
+  shared.passgateMailer ??= nodemailer.createTransport(smtpOptions(new URL(getEnv().SMTP_URL!)))
+  return shared.passgateMailer
+}
+
+/**
+ * The transport's options, from the URL lib/env.ts checked, as fields: nodemailer never parses
+ * (nor logs) the URL itself. `smtps:` is TLS from the start (port 465); `smtp:` must upgrade with
+ * STARTTLS before the password is sent, except to this machine (a local relay), so that someone
+ * on the path cannot strip TLS and read it. Waits are bounded: a mail server that hangs must not
+ * hold background work, or a stopping server, for minutes.
+ */
+function smtpOptions(url: URL) {
+  const secure = url.protocol === 'smtps:'
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+    secure,
+    requireTLS: !secure && !local,
+    auth: url.username === '' ? undefined : { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
     pool: true,
     maxConnections: 2,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
-  })
-  return shared.passgateMailer
+  }
 }
 
 /** Sends one plain-text message; throws when it cannot (the caller logs it, without the text). */
@@ -84,11 +100,12 @@ export async function listOutbox(): Promise<OutboxMessage[]> {
 }
 
 /**
- * A link into the app for a message: APP_URL, else (outside production) http://localhost:PORT.
- * `fallback` serves where no APP_URL is set in production: an admin's own request's origin.
+ * A link into the app: APP_URL, else (outside production) http://localhost:PORT. In production
+ * without APP_URL (no mail is sent then; an admin's reset link) only the path: the request's own
+ * Host header is never used to build a link.
  */
-export function appLink(path: '/reset-password' | '/verify-email', token: string, fallback?: string): string {
+export function appLink(path: '/reset-password' | '/verify-email', token: string): string {
   const env = getEnv()
-  const base = env.APP_URL ?? (env.NODE_ENV === 'production' ? fallback : undefined) ?? `http://localhost:${env.PORT ?? '3000'}`
+  const base = env.APP_URL ?? (env.NODE_ENV === 'production' ? '' : `http://localhost:${env.PORT ?? '3000'}`)
   return `${base}${path}?token=${token}`
 }

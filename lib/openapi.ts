@@ -352,10 +352,13 @@ function buildDocument() {
           access: 'session',
           method: 'patch',
           body: ProfileSchema,
-          description: '`null` clears a field; an absent field stays as it is. A new email is unverified, and a verification link is mailed to it.',
+          description:
+            '`null` clears a field; an absent field stays as it is. A new email (or none) needs `current_password`: it is where reset links go. ' +
+            'It is unverified, a verification link is mailed to it, every earlier link of the user is void, and a verified old address is told.',
           responses: {
             '200': { description: 'The user.', ...json(UserSchema) },
-            '429': { description: 'Too many email changes in a window (each one mails a link).', headers: retryAfter, ...json(ProblemSchema) },
+            '400': problem('Current password is incorrect.'),
+            '429': { description: 'Too many wrong current passwords, or email changes (each one mails a link), in a window.', headers: retryAfter, ...json(ProblemSchema) },
           },
         }),
       },

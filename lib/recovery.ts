@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm'
-import { recordAttempt, recordEvent } from './audit'
+import { type AuditKind, recordAttempt, recordEvent } from './audit'
 import { afterResponse } from './background'
 import type { Client } from './client'
 import { type Tx, getDb } from './db'
@@ -9,20 +10,21 @@ import { describeError } from './log'
 import { type Message, appLink, canSendMail, sendMail } from './mail'
 import { type Bucket, takeAttempt } from './rate-limit'
 import { recoveryTokens } from './schema'
-import { type ProfileChanges, type PublicUser, type ResetRecipient, findResetRecipients, getUser, markEmailVerified, updateProfile } from './users'
+import { type PublicUser, findResetRecipients, getUser, lockUser, markEmailVerified } from './users'
 
-// Owns the `recovery_tokens` table: one-time links for a password reset (mailed, or made by an
-// admin) and for verifying an email address. A token is 32 random bytes; only its SHA-256 is
-// stored (it is looked up, never compared), using it deletes it, and issuing one deletes the
-// user's older ones of the same purpose. Mail is sent after the response
+// Owns the `recovery_tokens` table: one-time links to reset a password (mailed, or made by an
+// admin) and to verify an email address, and the mail that carries them. A token is 32 random
+// bytes; only its SHA-256 is stored (it is looked up, never compared); using it deletes it, and
+// issuing one deletes the user's older ones of the same purpose. Mail is sent after the response
 // (docs/decisions/014-recovery.md).
 
-type Purpose = 'password_reset' | 'email_verification'
+type Purpose = 'password_reset' | 'admin_reset' | 'email_verification'
+
+/** Either kind of reset link sets a password. An admin's is kept apart so that a mailed one cannot void it. */
+export const RESET_PURPOSES: Purpose[] = ['password_reset', 'admin_reset']
 
 /** A mailed reset link lasts 30 minutes; one an admin hands over by other means, a day. */
-const RESET_LINK_SECONDS = 30 * 60
-export const ADMIN_RESET_LINK_SECONDS = 24 * 60 * 60
-const VERIFICATION_LINK_SECONDS = 24 * 60 * 60
+const LIFETIME_SECONDS: Record<Purpose, number> = { password_reset: 30 * 60, admin_reset: 24 * 60 * 60, email_verification: 24 * 60 * 60 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
@@ -30,17 +32,21 @@ const hashToken = (token: string): string => createHash('sha256').update(token).
 
 export type IssuedToken = { token: string; expiresAt: Date }
 
-/** A new token of `purpose` for the user, voiding their older ones; in the caller's transaction. */
-export async function issueToken(
-  tx: Tx,
-  userId: number,
-  purpose: Purpose,
-  seconds: number,
-  bound: { email?: string; credentialsEpoch?: number },
-): Promise<IssuedToken> {
+/**
+ * A new token of `purpose` for the user, voiding their older ones, in the caller's transaction.
+ * The user's row is locked first, as everything that uses or voids tokens does: two issues at once
+ * leave one live token, and no lock is taken in the opposite order (a deadlock).
+ */
+export async function issueToken(tx: Tx, userId: number, purpose: Purpose, bound: { email?: string; credentialsEpoch?: number }): Promise<IssuedToken> {
   const token = randomBytes(32).toString('base64url')
-  await tx.delete(recoveryTokens).where(and(eq(recoveryTokens.userId, userId), eq(recoveryTokens.purpose, purpose)))
-  const expired = tx.select({ hash: recoveryTokens.tokenHash }).from(recoveryTokens).where(lt(recoveryTokens.expiresAt, sql`now()`)).limit(100)
+  await lockUser(tx, userId)
+  await voidTokens(tx, userId, [purpose])
+  const expired = tx
+    .select({ hash: recoveryTokens.tokenHash })
+    .from(recoveryTokens)
+    .where(lt(recoveryTokens.expiresAt, sql`now()`))
+    .limit(100)
+    .for('update', { skipLocked: true })
   await tx.delete(recoveryTokens).where(and(inArray(recoveryTokens.tokenHash, expired), lt(recoveryTokens.expiresAt, sql`now()`)))
   const [row] = await tx
     .insert(recoveryTokens)
@@ -50,56 +56,64 @@ export async function issueToken(
       purpose,
       email: bound.email ?? null,
       credentialsEpoch: bound.credentialsEpoch ?? null,
-      expiresAt: sql`now() + make_interval(secs => ${seconds})`,
+      expiresAt: sql`now() + make_interval(secs => ${LIFETIME_SECONDS[purpose]})`,
     })
     .returning({ expiresAt: recoveryTokens.expiresAt })
   return { token, expiresAt: row!.expiresAt }
 }
 
-export type TokenHolder = { userId: number; email: string | null; credentialsEpoch: number | null }
+export type TokenHolder = { userId: number; purpose: Purpose; email: string | null; credentialsEpoch: number | null }
 
-/** Whom a live token of `purpose` belongs to, without using it; null for anything else. */
-export async function peekToken(token: string, purpose: Purpose): Promise<TokenHolder | null> {
+const holderColumns = {
+  userId: recoveryTokens.userId,
+  purpose: recoveryTokens.purpose,
+  email: recoveryTokens.email,
+  credentialsEpoch: recoveryTokens.credentialsEpoch,
+}
+
+function liveToken(token: string, purposes: Purpose[]) {
+  return and(eq(recoveryTokens.tokenHash, hashToken(token)), inArray(recoveryTokens.purpose, purposes), gt(recoveryTokens.expiresAt, sql`now()`))
+}
+
+/** Whom a live token of one of `purposes` belongs to, without using it; null for anything else. */
+export async function peekToken(token: string, purposes: Purpose[]): Promise<TokenHolder | null> {
   if (!TOKEN_SHAPE.test(token)) return null
   const db = await getDb()
-  const [row] = await db.select(holderColumns).from(recoveryTokens).where(liveToken(token, purpose))
+  const [row] = await db.select(holderColumns).from(recoveryTokens).where(liveToken(token, purposes))
   return row ?? null
 }
 
 /**
- * Uses a live token of `purpose` (deletes it, and the user's other ones of that purpose) in the
- * caller's transaction: of two requests with one token, one gets the holder and the other null.
+ * Uses a token that peekToken found, in the caller's transaction: locks its user, then deletes it
+ * with the user's other tokens of `purposes`. Of two requests with one token, one gets the holder
+ * and the other null.
  */
-export async function consumeToken(tx: Tx, token: string, purpose: Purpose): Promise<TokenHolder | null> {
-  if (!TOKEN_SHAPE.test(token)) return null
-  const [row] = await tx.delete(recoveryTokens).where(liveToken(token, purpose)).returning(holderColumns)
-  if (row === undefined) return null
-  await tx.delete(recoveryTokens).where(and(eq(recoveryTokens.userId, row.userId), eq(recoveryTokens.purpose, purpose)))
-  return row
+export async function consumeToken(tx: Tx, token: string, peeked: TokenHolder, purposes: Purpose[]): Promise<TokenHolder | null> {
+  await lockUser(tx, peeked.userId)
+  const [row] = await tx.delete(recoveryTokens).where(and(liveToken(token, purposes), eq(recoveryTokens.userId, peeked.userId))).returning(holderColumns)
+  if (row !== undefined) await voidTokens(tx, row.userId, purposes)
+  return row ?? null
 }
 
-const holderColumns = { userId: recoveryTokens.userId, email: recoveryTokens.email, credentialsEpoch: recoveryTokens.credentialsEpoch }
-
-function liveToken(token: string, purpose: Purpose) {
-  return and(eq(recoveryTokens.tokenHash, hashToken(token)), eq(recoveryTokens.purpose, purpose), gt(recoveryTokens.expiresAt, sql`now()`))
-}
-
-/** Voids the user's links of `purpose` (an email change voids the old address's verification). */
-export async function voidTokens(tx: Tx, userId: number, purpose: Purpose): Promise<void> {
-  await tx.delete(recoveryTokens).where(and(eq(recoveryTokens.userId, userId), eq(recoveryTokens.purpose, purpose)))
+/** Voids the user's links of these purposes (an email change voids them all), in the caller's transaction, which holds the user's row. */
+export async function voidTokens(tx: Tx, userId: number, purposes: Purpose[]): Promise<void> {
+  await tx.delete(recoveryTokens).where(and(eq(recoveryTokens.userId, userId), inArray(recoveryTokens.purpose, purposes)))
 }
 
 type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 export type MailRequestResult = { ok: true } | { ok: false; reason: 'no_mail' } | Throttled
 
+type ResetAsked = { username: string } | { email: string }
+
 /**
  * `POST /api/password-reset`. The answer is the same for every account, known or not, and so is
  * its time: on the request path only the throttles are counted (per client address, and per name
  * or address asked about, which need not exist); finding the accounts, issuing their links and
- * sending happen after the response. Refused without any mail transport, rather than claiming a
- * message is on its way.
+ * sending happen after the response, and after a random 1-3 s, so that the work a real account
+ * causes does not slow the asker's next request. Refused without any mail transport, rather than
+ * claiming a message is on its way.
  */
-export async function requestPasswordReset(by: { username: string } | { email: string }, client: Client): Promise<MailRequestResult> {
+export async function requestPasswordReset(by: ResetAsked, client: Client): Promise<MailRequestResult> {
   if (!canSendMail()) return { ok: false, reason: 'no_mail' }
   const env = getEnv()
   const asked = 'email' in by ? `reset:email:${by.email.toLowerCase()}` : `reset:name:${by.username.toLowerCase()}`
@@ -110,11 +124,14 @@ export async function requestPasswordReset(by: { username: string } | { email: s
     await recordAttempt({ kind: 'throttled', client, detail: { action: 'password_reset' } })
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
-  afterResponse('password reset mail', () => mailResetLinks(by, client))
+  afterResponse('password reset mail', async () => {
+    await sleep(randomInt(1000, 3000))
+    await mailResetLinks(by, client)
+  })
   return { ok: true }
 }
 
-async function mailResetLinks(by: { username: string } | { email: string }, client: Client): Promise<void> {
+async function mailResetLinks(by: ResetAsked, client: Client): Promise<void> {
   for (const recipient of await findResetRecipients(by)) {
     // Per account too: asking by name and by address in turn must not double the mail it gets.
     const gate = await takeAttempt([{ key: `reset:account:${recipient.id}`, limit: getEnv().THROTTLE_MAIL_PER_ACCOUNT }])
@@ -122,75 +139,97 @@ async function mailResetLinks(by: { username: string } | { email: string }, clie
       await recordAttempt({ kind: 'throttled', targetId: recipient.id, client, detail: { action: 'password_reset_mail' } })
       continue
     }
-    const db = await getDb()
-    const issued = await db.transaction(async (tx) => {
-      await recordEvent(tx, { kind: 'password_reset_requested', targetId: recipient.id, client, detail: { by: 'email' in by ? 'email' : 'username' } })
-      return issueToken(tx, recipient.id, 'password_reset', RESET_LINK_SECONDS, { credentialsEpoch: recipient.credentialsEpoch })
-    })
-    await deliver(recipient.id, resetMessage(recipient, appLink('/reset-password', issued.token)))
+    const issued = await (await getDb()).transaction((tx) =>
+      issueToken(tx, recipient.id, 'password_reset', { credentialsEpoch: recipient.credentialsEpoch }),
+    )
+    const message = {
+      to: recipient.email,
+      subject: 'Reset your password',
+      text: [
+        `Hello ${recipient.username},`,
+        '',
+        'Someone asked to reset the password of your account. If it was you, open this link within 30 minutes and choose a new password:',
+        '',
+        appLink('/reset-password', issued.token),
+        '',
+        'The link works once. Setting a new password signs you out everywhere and ends your personal access tokens.',
+        '',
+        'If it was not you, ignore this message: your password stays as it is.',
+      ].join('\n'),
+    }
+    await deliver(recipient.id, message, client, 'password_reset_requested', { by: 'email' in by ? 'email' : 'username' })
   }
 }
 
-/** Sends, or logs why it could not (never the message: it holds the link). */
-async function deliver(userId: number, message: Message): Promise<void> {
+/**
+ * Sends a message about a user, and records `kind` once it is handed to the mail server; or
+ * logs why not (never the message: it holds the link). An address receives at most
+ * THROTTLE_MAIL_PER_ADDRESS messages a window, whatever the accounts that name it, so that
+ * sign-ups naming a stranger's address cannot fill that mailbox.
+ */
+async function deliver(userId: number, message: Message, client: Client, kind: AuditKind, detail: Record<string, string> = {}): Promise<void> {
+  const gate = await takeAttempt([{ key: `mail:to:${message.to.toLowerCase()}`, limit: getEnv().THROTTLE_MAIL_PER_ADDRESS }])
+  if (!gate.ok) {
+    await recordAttempt({ kind: 'throttled', targetId: userId, client, detail: { action: 'mail', mail: kind } })
+    return
+  }
   try {
     await sendMail(message)
   } catch (error) {
     console.error(`"${message.subject}" to user ${userId} was not sent: ${describeError(error)}`)
+    return
   }
-}
-
-function resetMessage(recipient: ResetRecipient, link: string): Message {
-  return {
-    to: recipient.email,
-    subject: 'Reset your password',
-    text: [
-      `Hello ${recipient.username},`,
-      '',
-      'Someone asked to reset the password of your account. If it was you, open this link within 30 minutes and choose a new password:',
-      '',
-      link,
-      '',
-      'The link works once. Setting a new password signs you out everywhere and ends your personal access tokens.',
-      '',
-      'If it was not you, ignore this message: your password stays as it is.',
-    ].join('\n'),
-  }
+  await recordAttempt({ kind, actorId: kind === 'password_reset_requested' ? null : userId, targetId: userId, client, detail })
 }
 
 /**
  * After a sign-up with an email or an email change: mails a verification link to the user's
  * current address, after the response (the address may have changed again by then: the link
- * names the address it went to, and verifies only while the user still has it).
+ * names the address it went to, and verifies only while the user still has it). The address is
+ * not yet known to be the user's, so the message names no username: someone may have typed a
+ * stranger's address, and a username is theirs to choose.
  */
 export function mailVerificationLater(userId: number, client: Client): void {
+  if (!canSendMail()) return
   afterResponse('verification mail', async () => {
     const user = await getUser(userId)
     if (user === null || user.email === null || user.email_verified) return
     const email = user.email
-    const db = await getDb()
-    const issued = await db.transaction(async (tx) => {
-      await recordEvent(tx, { kind: 'email_verification_sent', actorId: userId, targetId: userId, client })
-      return issueToken(tx, userId, 'email_verification', VERIFICATION_LINK_SECONDS, { email })
-    })
-    await deliver(userId, verificationMessage(user, email, appLink('/verify-email', issued.token)))
+    const issued = await (await getDb()).transaction((tx) => issueToken(tx, userId, 'email_verification', { email }))
+    const message = {
+      to: email,
+      subject: 'Confirm your email address',
+      text: [
+        'Hello,',
+        '',
+        `Open this link within 24 hours to confirm that ${email} is the address of your account:`,
+        '',
+        appLink('/verify-email', issued.token),
+        '',
+        'A confirmed address is where password reset links are sent. If you did not sign up or change your address, ignore this message.',
+      ].join('\n'),
+    }
+    await deliver(userId, message, client, 'email_verification_sent')
   })
 }
 
-function verificationMessage(user: PublicUser, email: string, link: string): Message {
-  return {
-    to: email,
-    subject: 'Confirm your email address',
+/** After an email change: tells the old, verified address, where the owner would notice a change they did not make. */
+export function mailEmailChangedLater(user: PublicUser, oldEmail: string, client: Client): void {
+  if (!canSendMail()) return
+  const message = {
+    to: oldEmail,
+    subject: 'Your email address was changed',
     text: [
       `Hello ${user.username},`,
       '',
-      `Open this link within 24 hours to confirm that ${email} is the address of your account:`,
+      user.email === null
+        ? `The email address ${oldEmail} was removed from your account.`
+        : `The email address of your account was changed from ${oldEmail} to ${user.email}.`,
       '',
-      link,
-      '',
-      'A confirmed address is where password reset links are sent. If you did not sign up or change your address, ignore this message.',
+      'If you did not do this, change your password now and ask an administrator for help: password reset links no longer come to this address.',
     ].join('\n'),
   }
+  afterResponse('email change notice', () => deliver(user.id, message, client, 'email_change_notice_sent'))
 }
 
 /** The verification mails an account may get per window: counted before each is promised. */
@@ -212,33 +251,13 @@ export async function resendVerification(user: PublicUser, client: Client): Prom
 
 /** `POST /api/email-verification/confirm`: false for a link that is unknown, used, expired or for an old address. */
 export async function confirmEmail(token: string, client: Client): Promise<boolean> {
+  const peeked = await peekToken(token, ['email_verification'])
+  if (peeked === null) return false
   const db = await getDb()
   return db.transaction(async (tx) => {
-    const holder = await consumeToken(tx, token, 'email_verification')
+    const holder = await consumeToken(tx, token, peeked, ['email_verification'])
     if (holder === null || holder.email === null || !(await markEmailVerified(tx, holder.userId, holder.email))) return false
     await recordEvent(tx, { kind: 'email_verified', actorId: holder.userId, targetId: holder.userId, client })
     return true
   })
-}
-
-/**
- * `PATCH /api/users/me`. A new email address is no longer verified: its old links are void, and
- * one is mailed to the new address (such changes are counted: each one mails someone).
- */
-export async function changeProfile(user: PublicUser, changes: ProfileChanges, client: Client): Promise<{ ok: true; user: PublicUser } | Throttled> {
-  if (changes.email != null && changes.email !== user.email) {
-    const gate = await takeVerificationAttempt(user.id)
-    if (!gate.ok) return gate
-  }
-  const db = await getDb()
-  const changed = await db.transaction(async (tx) => {
-    const updated = await updateProfile(tx, user.id, changes)
-    if (updated.emailChanged) {
-      await voidTokens(tx, user.id, 'email_verification')
-      await recordEvent(tx, { kind: 'email_changed', actorId: user.id, targetId: user.id, client, detail: { removed: updated.user.email === null } })
-    }
-    return updated
-  })
-  if (changed.emailChanged && changed.user.email !== null) mailVerificationLater(user.id, client)
-  return { ok: true, user: changed.user }
 }

@@ -134,9 +134,9 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_id_idx').on(t.userId)],
 )
 
-// One-time links mailed to a user, or created for them by an admin (lib/recovery.ts): a password
-// reset or an email verification. Only the token's SHA-256 is kept; using a token deletes its row,
-// and issuing one deletes the user's older ones of the same purpose.
+// One-time links mailed to a user, or made for them by an admin (lib/recovery.ts): a password
+// reset (mailed, or an admin's), or an email verification. Only the token's SHA-256 is kept; using
+// a token deletes its row, and issuing one deletes the user's older ones of the same purpose.
 export const recoveryTokens = pgTable(
   'recovery_tokens',
   {
@@ -144,7 +144,7 @@ export const recoveryTokens = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    purpose: text('purpose', { enum: ['password_reset', 'email_verification'] }).notNull(),
+    purpose: text('purpose', { enum: ['password_reset', 'admin_reset', 'email_verification'] }).notNull(),
     // The address a verification link was sent to: it verifies only while the user still has it.
     email: text('email'),
     // The user's credentials epoch when a reset link was issued: a new password, disabling or an
@@ -156,6 +156,6 @@ export const recoveryTokens = pgTable(
   (t) => [
     index('recovery_tokens_user_id_idx').on(t.userId, t.purpose),
     index('recovery_tokens_expires_at_idx').on(t.expiresAt),
-    check('recovery_tokens_purpose_check', sql`${t.purpose} in ('password_reset', 'email_verification')`),
+    check('recovery_tokens_purpose_check', sql`${t.purpose} in ('password_reset', 'admin_reset', 'email_verification')`),
   ],
 )

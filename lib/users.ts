@@ -182,12 +182,11 @@ export async function replacePassword(tx: Tx, account: Account, hashedPassword: 
 export type ProfileChanges = { email?: string | null; fullName?: string | null }
 
 /**
- * Changes the profile, in the caller's transaction. A different email (any change of spelling)
- * is no longer verified; `emailChanged` says so, for the caller to void the old address's links
- * and mail the new one.
+ * Changes the profile, in the caller's transaction, which it locks the user's row for. A different
+ * email (any change of spelling) is no longer verified; `before` is what the email was.
  */
-export async function updateProfile(tx: Tx, userId: number, changes: ProfileChanges): Promise<{ user: PublicUser; emailChanged: boolean }> {
-  const [before] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId)).for('no key update')
+export async function updateProfile(tx: Tx, userId: number, changes: ProfileChanges): Promise<{ user: PublicUser; before: { email: string | null; emailVerified: boolean } }> {
+  const [before] = await tx.select({ email: users.email, emailVerified: users.emailVerified }).from(users).where(eq(users.id, userId)).for('no key update')
   if (before === undefined) throw new Error(`user ${userId} vanished during a profile update`)
   const emailChanged = changes.email !== undefined && changes.email !== before.email
   const [row] = await tx
@@ -195,7 +194,7 @@ export async function updateProfile(tx: Tx, userId: number, changes: ProfileChan
     .set({ ...changes, ...(emailChanged ? { emailVerified: false } : {}), updatedAt: sql`now()` })
     .where(eq(users.id, userId))
     .returning(publicUserColumns)
-  return { user: toPublicUser(row!), emailChanged }
+  return { user: toPublicUser(row!), before }
 }
 
 /** An account a password reset can reach: enabled, with a verified email. */

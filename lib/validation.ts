@@ -94,8 +94,13 @@ export const NewKeySchema = z.strictObject({
 
 export const KeyIdSchema = z.uuid()
 
-// Only these two fields; anything else (role, username, disabled) is refused rather than ignored.
-export const ProfileSchema = z.strictObject({ email: EmailSchema.nullish(), full_name: FullNameSchema.nullish() })
+// Only these fields; anything else (role, username, disabled, email_verified) is refused rather than ignored.
+export const ProfileSchema = z.strictObject({
+  email: EmailSchema.nullish(),
+  full_name: FullNameSchema.nullish(),
+  // Needed to change the email: it is where password reset links go.
+  current_password: text().min(1, 'Enter your current password').max(1024).optional(),
+})
 
 // The password grant's form (RFC 6749 section 4.3.2). Credentials are only checked for shape here:
 // a login never says which rule a stored password breaks.
@@ -138,7 +143,8 @@ export const PasswordResetRequestSchema = z
   .refine((body) => (body.email === undefined) !== (body.username === undefined), 'Give "email" or "username", one of the two')
   .transform((body) => (body.email !== undefined ? { email: body.email } : { username: body.username! }))
 
-// A link's token is only looked up: any other shape is an invalid link (400), not a field error.
+// A link's token is only looked up: any text up to 256 characters that is not a live token is an
+// invalid link (400), not a field error.
 const LinkTokenSchema = text().min(1, 'Field required').max(256)
 
 /** `POST /api/password-reset/confirm`. Whether the password is the username is known once the link names the user. */

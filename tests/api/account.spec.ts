@@ -74,7 +74,7 @@ test.describe('sessions: GET /api/sessions, DELETE /api/sessions/{id}', () => {
 
 test.describe('profile: PATCH /api/users/me', () => {
   test('changes email and full name; null clears; absent stays', async ({ session: { token } }) => {
-    let response = await patchJson('/api/users/me', { email: 'new@example.com', full_name: 'New Name' }, bearer(token))
+    let response = await patchJson('/api/users/me', { email: 'new@example.com', full_name: 'New Name', current_password: PASSWORD }, bearer(token))
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ email: 'new@example.com', full_name: 'New Name' })
     response = await patchJson('/api/users/me', { full_name: null }, bearer(token))
@@ -94,6 +94,16 @@ test.describe('profile: PATCH /api/users/me', () => {
       expect(JSON.stringify((await response.json()).detail)).toContain(field)
     }
     expect(await (await me(token)).json()).toMatchObject({ role: 'user', email: null })
+  })
+
+  test('a new email needs the current password: a stolen session cannot redirect reset links', async ({ session: { token } }) => {
+    await expectFieldError(await patchJson('/api/users/me', { email: 'thief@example.com' }, bearer(token)), ['body', 'current_password'])
+    const wrong = await patchJson('/api/users/me', { email: 'thief@example.com', current_password: 'not the password' }, bearer(token))
+    expect(wrong.status).toBe(400)
+    expect(await wrong.json()).toEqual({ detail: 'Current password is incorrect' })
+    // The full name alone needs none.
+    expect((await patchJson('/api/users/me', { full_name: 'Only A Name' }, bearer(token))).status).toBe(200)
+    expect(await (await me(token)).json()).toMatchObject({ email: null, full_name: 'Only A Name' })
   })
 })
 

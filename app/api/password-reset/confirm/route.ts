@@ -1,4 +1,4 @@
-import { resetPasswordWithLink } from '@/lib/auth'
+import { resetPasswordWithLink } from '@/lib/account'
 import { readClient } from '@/lib/client'
 import { fieldProblem, otherMethods, parseJson, problem, route } from '@/lib/http'
 import { NOT_USERNAME, PasswordResetConfirmSchema } from '@/lib/validation'

@@ -1,7 +1,7 @@
+import { changeProfile } from '@/lib/account'
 import { requireUser } from '@/lib/auth'
 import { readClient } from '@/lib/client'
-import { json, otherMethods, parseJson, route, tooManyRequests } from '@/lib/http'
-import { changeProfile } from '@/lib/recovery'
+import { fieldProblem, json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { ProfileSchema } from '@/lib/validation'
 
 // Personal access tokens may read the caller (a script checking whom its key belongs to), never
@@ -12,14 +12,23 @@ export const GET = route(async (request) => {
 })
 
 // Profile edit: email and full name; null clears a field, an absent one stays as it is. A new
-// email is unverified until the link mailed to it is opened.
+// email needs the current password, and is unverified until the link mailed to it is opened.
 export const PATCH = route(async (request) => {
   const auth = await requireUser(request)
   if (auth instanceof Response) return auth
   const body = await parseJson(request, ProfileSchema)
   if (!body.ok) return body.response
-  const result = await changeProfile(auth.user, { email: body.data.email, fullName: body.data.full_name }, readClient(request))
-  return result.ok ? json(result.user) : tooManyRequests(result.retryAfter)
+  const { email, full_name: fullName, current_password: currentPassword } = body.data
+  const result = await changeProfile(auth, { email, fullName, currentPassword }, readClient(request))
+  if (result.ok) return json(result.user)
+  switch (result.reason) {
+    case 'throttled':
+      return tooManyRequests(result.retryAfter)
+    case 'password_required':
+      return fieldProblem('current_password', 'Enter your current password to change your email address')
+    case 'wrong_password':
+      return problem(400, 'Current password is incorrect')
+  }
 })
 
 export const { POST, PUT, DELETE, OPTIONS } = otherMethods('GET', 'PATCH')

@@ -5,12 +5,12 @@ import { json, otherMethods, problem, route } from '@/lib/http'
 import { UserIdSchema } from '@/lib/validation'
 
 // An admin makes a one-time password reset link for a user, to hand over without mail. Where
-// APP_URL is unset (production without mail), the link names the address this admin called.
+// APP_URL is unset in production, it is a path: the admin's page puts its own address in front.
 export const POST = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
   const admin = await requireAdmin(request)
   if (admin instanceof Response) return admin
   const id = UserIdSchema.safeParse((await params).id)
-  const result = id.success ? await createResetLink(admin, id.data, readClient(request), new URL(request.url).origin) : null
+  const result = id.success ? await createResetLink(admin, id.data, readClient(request)) : null
   if (result === null) return problem(404, 'User not found')
   return result.ok ? json(result.value, 201) : problem(result.status, result.detail)
 })

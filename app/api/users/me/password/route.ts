@@ -1,4 +1,5 @@
-import { changeOwnPassword, requireUser } from '@/lib/auth'
+import { changeOwnPassword } from '@/lib/account'
+import { requireUser } from '@/lib/auth'
 import { readClient } from '@/lib/client'
 import { otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { changePasswordSchema } from '@/lib/validation'
