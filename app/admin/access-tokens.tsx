@@ -1,8 +1,7 @@
 'use client'
 
 import { useRouter } from 'next/navigation'
-import { useEffect, useId, useRef, useState } from 'react'
-import { flushSync } from 'react-dom'
+import { useRef, useState } from 'react'
 import { failureMessage, field, sendJson, useApiForm } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { LocalTime } from '@/app/local-time'
@@ -10,6 +9,7 @@ import { Cell, Row, Table } from '@/app/responsive-table'
 import { CONTROL, Field, FormError } from '@/app/ui'
 import type { KeyInfo, NewKey } from '@/lib/keys'
 import { ConfirmDialog } from './confirm-dialog'
+import { ShownOnce } from './shown-once'
 
 // The two scope sets the API accepts, named by the widest scope in them.
 const ACCESS = { read: 'Read', write: 'Read and write' }
@@ -26,18 +26,11 @@ function accessLabel(scopes: string[]): string {
 export function AccessTokens({ tokens }: { tokens: KeyInfo[] }) {
   const router = useRouter()
   const form = useRef<HTMLFormElement>(null)
-  // The only copy of a new token's value: in memory until dismissed, never in storage or the URL.
+  // The only copy of a new token's value, until dismissed (ShownOnce).
   const [created, setCreated] = useState<NewKey | null>(null)
   const [asking, setAsking] = useState<KeyInfo | null>(null)
   const [deleting, setDeleting] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  // Leaving the page forgets the new token: a browser may keep the page in memory for its Back
-  // button (bfcache), after a sign-out too. Synchronously, since the page is frozen after this event.
-  useEffect(() => {
-    const forget = () => flushSync(() => setCreated(null))
-    window.addEventListener('pagehide', forget)
-    return () => window.removeEventListener('pagehide', forget)
-  }, [])
   const { pending, error: createError, onSubmit } = useApiForm(
     (data) => {
       const days = field(data, 'expires')
@@ -161,58 +154,15 @@ export function AccessTokens({ tokens }: { tokens: KeyInfo[] }) {
   )
 }
 
-/** The new token, this once, with a way to copy it and a command to try it. */
+/** The new token, this once, with a command to try it. */
 function NewToken({ token, onDone }: { token: NewKey; onDone: () => void }) {
-  const id = useId()
-  const box = useRef<HTMLDivElement>(null)
-  const value = useRef<HTMLElement>(null)
-  const [copied, setCopied] = useState('')
-
-  // Where the person's attention must go next; a screen reader reads the box's heading.
-  useEffect(() => {
-    box.current?.focus()
-  }, [])
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token.key)
-      setCopied('Copied')
-    } catch {
-      // No clipboard API (a page over plain http) or no permission: select the token instead.
-      window.getSelection()?.selectAllChildren(value.current!)
-      setCopied('Selected: press Ctrl+C (⌘C on a Mac) to copy it.')
-    }
-  }
-
   return (
-    <div
-      ref={box}
-      tabIndex={-1}
-      role="region"
-      aria-labelledby={`${id}-heading`}
-      data-testid="new-token"
-      className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950 focus:outline-none"
-    >
-      <h3 id={`${id}-heading`} className="font-semibold">
-        Copy this token now: it will not be shown again
-      </h3>
-      <code ref={value} data-testid="new-token-value" className="block rounded bg-white px-3 py-2 break-all">
-        {token.key}
-      </code>
-      <div className="flex flex-wrap items-center gap-3">
-        <SecondaryButton pending={false} onClick={copy}>
-          Copy
-        </SecondaryButton>
-        <p role="status">{copied}</p>
-      </div>
+    <ShownOnce heading="Copy this token now: it will not be shown again" value={token.key} testId="new-token" onDone={onDone}>
       <p>Try it:</p>
       {/* Only ever rendered in the browser, after a click: window is there. */}
       <pre data-testid="new-token-curl" className="rounded bg-white px-3 py-2 text-xs whitespace-pre-wrap break-all">
         curl -H &quot;Authorization: Bearer {token.key}&quot; {window.location.origin}/api/users/me
       </pre>
-      <SecondaryButton pending={false} onClick={onDone}>
-        Done
-      </SecondaryButton>
-    </div>
+    </ShownOnce>
   )
 }
