@@ -11,6 +11,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   return (
     <Card title="Sign in to your account">
       <LoginForm next={target} />
+      <p className="text-center text-sm">
+        <Link href="/forgot-password" className="font-medium text-indigo-600 hover:text-indigo-500">
+          Forgot your password?
+        </Link>
+      </p>
       <p className="text-center text-sm text-gray-600">
         No account yet?{' '}
         <Link href="/signup" className="font-medium text-indigo-600 hover:text-indigo-500">

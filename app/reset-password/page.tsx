@@ -1,0 +1,23 @@
+import type { Metadata } from 'next'
+import Link from 'next/link'
+import { Card } from '@/app/ui'
+import { PASSWORD_HINT } from '@/lib/validation'
+import { ResetPasswordForm } from './reset-password-form'
+
+// The address carries the reset token: no Referer may take it anywhere, whatever the site-wide
+// headers say.
+export const metadata: Metadata = { title: 'Choose a new password · passgate', referrer: 'no-referrer' }
+
+export default async function ResetPasswordPage({ searchParams }: { searchParams: Promise<{ token?: string | string[] }> }) {
+  const { token } = await searchParams
+  return (
+    <Card title="Choose a new password">
+      <ResetPasswordForm token={typeof token === 'string' && token !== '' ? token : null} passwordHint={PASSWORD_HINT} />
+      <p className="text-center text-sm text-gray-600">
+        <Link href="/login" className="font-medium text-indigo-600 hover:text-indigo-500">
+          Sign in
+        </Link>
+      </p>
+    </Card>
+  )
+}
