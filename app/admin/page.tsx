@@ -12,6 +12,7 @@ import { PASSWORD_HINT } from '@/lib/validation'
 import { AccessTokens } from './access-tokens'
 import { adminHref } from './admin-params'
 import { AuditLog } from './audit-log'
+import { EmailStatus } from './email-status'
 import { NotesPanel } from './notes-panel'
 import { PasswordForm } from './password-form'
 import { ProfileForm } from './profile-form'
@@ -49,6 +50,9 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
           <dl className="mb-6 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
             <dt className="font-medium text-gray-600">Username</dt>
             <dd className="wrap-anywhere">{user.username}</dd>
+            <dt className="font-medium text-gray-600">Email</dt>
+            {/* Keyed by the address: a changed one starts without the old one's message. */}
+            <dd>{user.email === null ? <span className="text-gray-600">none</span> : <EmailStatus key={user.email} email={user.email} verified={user.email_verified} />}</dd>
             <dt className="font-medium text-gray-600">Role</dt>
             <dd>{isAdmin ? 'Admin' : 'User'}</dd>
             <dt className="font-medium text-gray-600">Member since</dt>

@@ -9,6 +9,11 @@ export function StatusBadges({ disabled, locked }: { disabled: boolean; locked: 
   )
 }
 
+/** Whether the owner of an email address has opened the link mailed to it. */
+export function VerifiedBadge({ verified }: { verified: boolean }) {
+  return verified ? <Badge className="bg-green-50 text-green-800">Verified</Badge> : <Badge className="bg-amber-50 text-amber-900">Not verified</Badge>
+}
+
 function Badge({ className, children }: { className: string; children: string }) {
   return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${className}`}>{children}</span>
 }

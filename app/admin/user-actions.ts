@@ -1,16 +1,17 @@
 import { sendJson } from '@/app/api-client'
-import type { DirectoryEntry } from '@/lib/admin'
+import type { DirectoryEntry, ResetLink } from '@/lib/admin'
 
 // What an admin can do to a user from the directory: the button, the question the confirmation
 // asks (naming the user and what will happen), the request, and the row afterwards.
 
-export type UserAction = 'disable' | 'enable' | 'make_admin' | 'make_user' | 'end_sessions' | 'unlock'
+export type UserAction = 'disable' | 'enable' | 'make_admin' | 'make_user' | 'end_sessions' | 'reset_link' | 'unlock'
 
 type ActionText = {
   /** The button in the row; the user's name follows it for screen readers. */
   button: string
   question: (name: string) => string
   consequence: (user: DirectoryEntry) => string
+  /** The dialog's button, starting with a verb: a failure reads "Could not <confirm>". */
   confirm: (name: string) => string
   done: (name: string) => string
   /** Takes something away from the user: the confirmation is red. */
@@ -59,6 +60,15 @@ export const ACTIONS: Record<UserAction, ActionText> = {
     done: (name) => `Every session of ${name} has ended.`,
     harmful: true,
   },
+  reset_link: {
+    button: 'Reset link',
+    question: (name) => `Make a password reset link for ${name}?`,
+    consequence: (user) =>
+      `Whoever opens the link can set a new password for ${user.username}, which signs ${user.username} out everywhere. You see it this once, to hand to ${user.username} yourself, and the audit log records that you made it.`,
+    confirm: (name) => `Make a reset link for ${name}`,
+    done: (name) => `A reset link for ${name} is ready.`,
+    harmful: false,
+  },
   unlock: {
     button: 'Unlock',
     question: (name) => `Unlock ${name}?`,
@@ -85,12 +95,14 @@ export function actionsFor(user: DirectoryEntry): [slot: string, action: UserAct
     ['role', user.role === 'admin' ? 'make_user' : 'make_admin'],
     ['sessions', 'end_sessions'],
   ]
+  // The API refuses a link for a disabled account: it could not sign in with the new password.
+  if (!user.disabled) actions.push(['reset', 'reset_link'])
   if (user.locked) actions.push(['lockout', 'unlock'])
   return actions
 }
 
-/** Sends the action; on success, the row as it is now. */
-export async function perform(action: UserAction, user: DirectoryEntry): Promise<{ response: Response; updated: DirectoryEntry | null }> {
+/** Sends the action; on success, the row as it is now, and for `reset_link` the link. */
+export async function perform(action: UserAction, user: DirectoryEntry): Promise<{ response: Response; updated: DirectoryEntry | null; link?: ResetLink }> {
   const path = `/api/users/${user.id}`
   switch (action) {
     case 'disable':
@@ -104,6 +116,13 @@ export async function perform(action: UserAction, user: DirectoryEntry): Promise
     case 'end_sessions': {
       const response = await fetch(`${path}/sessions`, { method: 'DELETE' })
       return { response, updated: response.ok ? { ...user, live_sessions: 0 } : null }
+    }
+    case 'reset_link': {
+      const response = await fetch(`${path}/reset-link`, { method: 'POST' })
+      if (!response.ok) return { response, updated: null }
+      const link = (await response.json()) as ResetLink
+      // Without APP_URL the API gives only the path: the address this admin reaches the app at goes in front.
+      return { response, updated: user, link: { ...link, url: new URL(link.url, window.location.origin).href } }
     }
     case 'unlock': {
       const response = await fetch(`${path}/lockout`, { method: 'DELETE' })

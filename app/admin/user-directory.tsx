@@ -9,11 +9,12 @@ import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
 import { FormError, FormNotice } from '@/app/ui'
-import type { DirectoryEntry } from '@/lib/admin'
+import type { DirectoryEntry, ResetLink } from '@/lib/admin'
 import { adminHref, type AdminParams } from './admin-params'
 import { ConfirmDialog } from './confirm-dialog'
 import { KeepParams } from './keep-params'
-import { StatusBadges } from './status-badges'
+import { ShownOnce } from './shown-once'
+import { StatusBadges, VerifiedBadge } from './status-badges'
 import { ACTIONS, type UserAction, actionsFor, perform } from './user-actions'
 
 type Page = { items: DirectoryEntry[]; next_cursor: string | null }
@@ -33,6 +34,8 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
   const [asking, setAsking] = useState<{ action: UserAction; user: DirectoryEntry } | null>(null)
   const [acting, setActing] = useState(false)
   const [outcome, setOutcome] = useState<{ ok: boolean; message: string } | null>(null)
+  // A reset link just made, shown this once.
+  const [resetLink, setResetLink] = useState<(ResetLink & { username: string }) | null>(null)
 
   // A new search (the page's address changed) starts over from the server's first page; a mere
   // refresh after an action keeps the rows, and what "More" added, as they are.
@@ -41,6 +44,7 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
     setItems(first.items)
     setNext(first.next_cursor)
     setOutcome(null)
+    setResetLink(null)
   }
 
   async function loadMore() {
@@ -64,14 +68,17 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
     const { action, user } = asking
     setActing(true)
     try {
-      const { response, updated } = await perform(action, user)
+      const { response, updated, link } = await perform(action, user)
       if (updated !== null) {
         setItems((current) => current.map((row) => (row.id === user.id ? updated : row)))
         setOutcome({ ok: true, message: ACTIONS[action].done(user.username) })
+        // Kept through other actions until Done: it cannot be fetched again.
+        if (link !== undefined) setResetLink({ ...link, username: user.username })
         // The audit log below, and this admin's own sessions and activity, show what just happened.
         router.refresh()
       } else {
-        setOutcome({ ok: false, message: `Could not ${ACTIONS[action].button.toLowerCase()} ${user.username}: ${(await readApiError(response)).message}` })
+        const what = ACTIONS[action].confirm(user.username)
+        setOutcome({ ok: false, message: `Could not ${what[0]!.toLowerCase()}${what.slice(1)}: ${(await readApiError(response)).message}` })
       }
     } catch {
       setOutcome({ ok: false, message: UNREACHABLE })
@@ -83,6 +90,14 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
   const action = asking === null ? null : ACTIONS[asking.action]
   return (
     <div className="space-y-4">
+      {/* Before the reset link's box: closing the dialog gives the focus back to the row's button,
+          and the box, mounted in the same render, takes it from there. */}
+      <ConfirmDialog
+        ask={asking === null || action === null ? null : { question: action.question(asking.user.username), consequence: action.consequence(asking.user), confirm: action.confirm(asking.user.username), harmful: action.harmful }}
+        pending={acting}
+        onConfirm={confirm}
+        onCancel={() => setAsking(null)}
+      />
       <Form action="/admin" scroll={false} role="search" aria-label="Search users" className="flex flex-wrap items-end gap-3">
         <div className="min-w-0 flex-1 basis-56 space-y-1">
           <label htmlFor="directory-q" className="block text-sm font-medium text-gray-700">
@@ -119,6 +134,20 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
           : `${items.length}${next !== null ? '+' : ''} ${items.length === 1 ? 'user' : 'users'}${query === '' ? ', newest first' : ` matching “${query}”`}.`}
       </p>
       {outcome === null ? null : outcome.ok ? <FormNotice message={outcome.message} /> : <FormError message={outcome.message} />}
+      {resetLink !== null ? (
+        <ShownOnce
+          key={resetLink.url}
+          heading={`Copy the reset link for ${resetLink.username} now: it will not be shown again`}
+          value={resetLink.url}
+          testId="reset-link"
+          onDone={() => setResetLink(null)}
+        >
+          <p>
+            It works once, until <LocalTime iso={resetLink.expires_at} />. Hand it to {resetLink.username} only, through a channel you trust: whoever opens it
+            can set the password.
+          </p>
+        </ShownOnce>
+      ) : null}
 
       {items.length > 0 ? (
         <Table label="Users" size="wide" columns={['Username', 'Email', 'Role', 'Status', 'Sessions', 'Last sign-in', '']}>
@@ -129,7 +158,16 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
                 {user.id === currentUserId ? <span className="text-gray-600"> (you)</span> : null}
                 {user.full_name !== null ? <span className="block text-gray-600">{user.full_name}</span> : null}
               </Cell>
-              <Cell label="Email">{user.email ?? <span className="text-gray-600">none</span>}</Cell>
+              <Cell label="Email">
+                {user.email === null ? (
+                  <span className="text-gray-600">none</span>
+                ) : (
+                  <>
+                    <span className="block">{user.email}</span>
+                    <VerifiedBadge verified={user.email_verified} />
+                  </>
+                )}
+              </Cell>
               <Cell label="Role">{user.role === 'admin' ? 'Admin' : 'User'}</Cell>
               <Cell label="Status">
                 <StatusBadges disabled={user.disabled} locked={user.locked} />
@@ -162,13 +200,6 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
           {loading ? 'Loading…' : 'More users'}
         </SecondaryButton>
       ) : null}
-
-      <ConfirmDialog
-        ask={asking === null || action === null ? null : { question: action.question(asking.user.username), consequence: action.consequence(asking.user), confirm: action.confirm(asking.user.username), harmful: action.harmful }}
-        pending={acting}
-        onConfirm={confirm}
-        onCancel={() => setAsking(null)}
-      />
     </div>
   )
 }
