@@ -60,6 +60,33 @@ for (const [device, viewport] of [
       await check(page)
     })
 
+    test('/forgot-password, and its answer', async ({ page }) => {
+      await page.goto('/forgot-password')
+      await expect(page.getByRole('button', { name: 'Send the link' })).toBeEnabled()
+      await check(page)
+      await page.getByLabel('Email or username').fill(uniqueName('nobody'))
+      await page.getByRole('button', { name: 'Send the link' }).click()
+      await expect(page.getByRole('status')).toBeVisible()
+      await check(page)
+    })
+
+    test('/reset-password, with a refused password and without a token', async ({ page }) => {
+      await page.goto(`/reset-password?token=${'x'.repeat(43)}`)
+      await page.getByLabel('New password').fill('short')
+      await page.getByRole('button', { name: 'Set password' }).click()
+      await expect(page.locator('#new_password-error')).toBeVisible()
+      await check(page)
+      await page.goto('/reset-password')
+      await expect(page.getByTestId('form-error')).toBeVisible()
+      await check(page)
+    })
+
+    test('/verify-email with a spent link', async ({ page }) => {
+      await page.goto(`/verify-email?token=${'x'.repeat(43)}`)
+      await expect(page.getByTestId('form-error')).toBeVisible()
+      await check(page)
+    })
+
     test('the 404 page', async ({ page }) => {
       const response = await page.goto('/no-such-page')
       expect(response!.status()).toBe(404)
@@ -76,7 +103,10 @@ for (const [device, viewport] of [
       await expect(page.getByTestId('token-row')).toHaveCount(1)
       await check(page)
 
-      // With a new token in its one-time box, and a note refused next to its field.
+      // With a new token in its one-time box, a note refused next to its field, and a new email
+      // address asking for the password.
+      await page.getByRole('region', { name: 'Your account' }).getByLabel('Email', { exact: true }).fill(`new.${uniqueName()}@example.com`)
+      await expect(page.getByRole('region', { name: 'Your account' }).getByLabel('Current password')).toBeVisible()
       const tokens = page.getByRole('region', { name: 'Access tokens' })
       await tokens.getByLabel('Name').fill('t'.repeat(100))
       await tokens.getByRole('button', { name: 'Create token' }).click()
