@@ -1,3 +1,4 @@
+import Link from 'next/link'
 import type { InputHTMLAttributes, ReactNode } from 'react'
 
 // The few building blocks the account pages share.
@@ -10,6 +11,20 @@ export function Card({ title, children }: { title: string; children: ReactNode }
         {children}
       </div>
     </main>
+  )
+}
+
+/** The line under a card's form: where else to go. */
+export function CardFooter({ children }: { children: ReactNode }) {
+  return <p className="text-center text-sm text-gray-600">{children}</p>
+}
+
+/** A link in the pages' prose (another page of the flow: sign in, sign up, ask again). */
+export function TextLink({ href, children }: { href: string; children: ReactNode }) {
+  return (
+    <Link href={href} className="font-medium text-indigo-600 hover:text-indigo-500">
+      {children}
+    </Link>
   )
 }
 

@@ -143,9 +143,9 @@ export const PasswordResetRequestSchema = z
   .refine((body) => (body.email === undefined) !== (body.username === undefined), 'Give "email" or "username", one of the two')
   .transform((body) => (body.email !== undefined ? { email: body.email } : { username: body.username! }))
 
-// A link's token is only looked up: any text up to 256 characters that is not a live token is an
-// invalid link (400), not a field error.
-const LinkTokenSchema = text().min(1, 'Field required').max(256)
+// A link's token is only looked up (lib/recovery.ts checks its shape first): any string that is not
+// a live token is an invalid link (400), not a field error, so a damaged link says so.
+const LinkTokenSchema = z.string()
 
 /** `POST /api/password-reset/confirm`. Whether the password is the username is known once the link names the user. */
 export const PasswordResetConfirmSchema = z.strictObject({ token: LinkTokenSchema, new_password: PasswordSchema })

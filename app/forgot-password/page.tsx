@@ -1,5 +1,4 @@
-import Link from 'next/link'
-import { Card } from '@/app/ui'
+import { Card, CardFooter, TextLink } from '@/app/ui'
 import { ForgotPasswordForm } from './forgot-password-form'
 
 export const metadata = { title: 'Forgot your password · passgate' }
@@ -8,12 +7,10 @@ export default function ForgotPasswordPage() {
   return (
     <Card title="Reset your password">
       <ForgotPasswordForm />
-      <p className="text-center text-sm text-gray-600">
+      <CardFooter>
         Remembered it?{' '}
-        <Link href="/login" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Sign in
-        </Link>
-      </p>
+        <TextLink href="/login">Sign in</TextLink>
+      </CardFooter>
     </Card>
   )
 }

@@ -1,5 +1,4 @@
-import Link from 'next/link'
-import { Card } from '@/app/ui'
+import { Card, CardFooter, TextLink } from '@/app/ui'
 import { safeNextPath } from '@/lib/next-path'
 import { LoginForm } from './login-form'
 
@@ -12,16 +11,12 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
     <Card title="Sign in to your account">
       <LoginForm next={target} />
       <p className="text-center text-sm">
-        <Link href="/forgot-password" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Forgot your password?
-        </Link>
+        <TextLink href="/forgot-password">Forgot your password?</TextLink>
       </p>
-      <p className="text-center text-sm text-gray-600">
+      <CardFooter>
         No account yet?{' '}
-        <Link href="/signup" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Sign up
-        </Link>
-      </p>
+        <TextLink href="/signup">Sign up</TextLink>
+      </CardFooter>
     </Card>
   )
 }

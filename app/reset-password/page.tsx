@@ -1,6 +1,5 @@
 import type { Metadata } from 'next'
-import Link from 'next/link'
-import { Card } from '@/app/ui'
+import { Card, CardFooter, TextLink } from '@/app/ui'
 import { PASSWORD_HINT } from '@/lib/validation'
 import { ResetPasswordForm } from './reset-password-form'
 
@@ -13,11 +12,9 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
   return (
     <Card title="Choose a new password">
       <ResetPasswordForm token={typeof token === 'string' && token !== '' ? token : null} passwordHint={PASSWORD_HINT} />
-      <p className="text-center text-sm text-gray-600">
-        <Link href="/login" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Sign in
-        </Link>
-      </p>
+      <CardFooter>
+        <TextLink href="/login">Sign in</TextLink>
+      </CardFooter>
     </Card>
   )
 }

@@ -1,10 +1,9 @@
 'use client'
 
-import Link from 'next/link'
 import { useState } from 'react'
 import { field, sendJson, useApiForm } from '@/app/api-client'
 import { SubmitButton } from '@/app/buttons'
-import { Field, FormError, FormNotice } from '@/app/ui'
+import { Field, FormError, FormNotice, TextLink } from '@/app/ui'
 import { useTokenOutOfAddress } from '@/app/use-token-out-of-address'
 
 // What the API answers for a spent, expired or forged token; a link without one gets it too.
@@ -34,9 +33,9 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string | nul
         <FormError message={error?.message ?? INVALID_LINK} />
         <p>
           A reset link works once, for a limited time.{' '}
-          <Link href="/forgot-password" className="font-medium text-indigo-600 hover:text-indigo-500">
+          <TextLink href="/forgot-password">
             Request a new link
-          </Link>
+          </TextLink>
         </p>
       </div>
     )

@@ -1,6 +1,5 @@
-import Link from 'next/link'
 import { connection } from 'next/server'
-import { Card } from '@/app/ui'
+import { Card, CardFooter, TextLink } from '@/app/ui'
 import { getEnv } from '@/lib/env'
 import { PASSWORD_HINT } from '@/lib/validation'
 import { SignUpForm } from './signup-form'
@@ -13,12 +12,10 @@ export default async function SignUpPage() {
   return (
     <Card title="Create your account">
       {open ? <SignUpForm passwordHint={PASSWORD_HINT} /> : <p className="text-center text-sm text-gray-700">Sign-up is closed. Ask an administrator for an account.</p>}
-      <p className="text-center text-sm text-gray-600">
+      <CardFooter>
         Already have an account?{' '}
-        <Link href="/login" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Sign in
-        </Link>
-      </p>
+        <TextLink href="/login">Sign in</TextLink>
+      </CardFooter>
     </Card>
   )
 }

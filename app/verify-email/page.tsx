@@ -1,6 +1,5 @@
 import type { Metadata } from 'next'
-import Link from 'next/link'
-import { Card } from '@/app/ui'
+import { Card, CardFooter, TextLink } from '@/app/ui'
 import { VerifyEmail } from './verify-email'
 
 // The address carries the verification token: no Referer may take it anywhere.
@@ -11,11 +10,9 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
   return (
     <Card title="Verify your email address">
       <VerifyEmail token={typeof token === 'string' && token !== '' ? token : null} />
-      <p className="text-center text-sm text-gray-600">
-        <Link href="/admin" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Go to your account
-        </Link>
-      </p>
+      <CardFooter>
+        <TextLink href="/admin">Go to your account</TextLink>
+      </CardFooter>
     </Card>
   )
 }

@@ -170,12 +170,12 @@ test.describe('password reset', () => {
       const response = await postJson('/api/password-reset', body)
       expect(response.status).toBe(422)
     }
-    for (const token of ['nope', 'A'.repeat(43), 'A'.repeat(256), '../../etc/passwd']) {
+    for (const token of ['', 'nope', 'A'.repeat(43), 'A'.repeat(5000), '../../etc/passwd', 'bad\u0000token', '\ud800']) {
       const response = await confirmReset(token)
       expect(response.status, token).toBe(400)
       expect(await response.json()).toEqual({ detail: 'Invalid or expired reset link' })
     }
-    expect((await postJson('/api/password-reset/confirm', { token: 'A'.repeat(257), new_password: NEW_PASSWORD })).status).toBe(422)
+    await expectFieldError(await postJson('/api/password-reset/confirm', { token: 42, new_password: NEW_PASSWORD }), ['body', 'token'])
   })
 
   test('requests are throttled per name or address asked about, known or not', async () => {

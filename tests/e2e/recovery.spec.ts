@@ -245,7 +245,7 @@ test('in development without SMTP_URL, mail lands in /dev/outbox and its link wo
   // A `next dev` server of its own (its build goes to .next/dev, beside the production build the
   // main test server runs): compiling each page on first use takes a while on a small machine.
   test.setTimeout(180_000)
-  const port = 3201 + Number(process.env.TEST_PORT_OFFSET ?? 0)
+  const port = 3205 + Number(process.env.TEST_PORT_OFFSET ?? 0)
   // No database server, no mail server, no public address: what `npm run dev` starts with.
   const unset = ['NODE_ENV', 'DATABASE_URL', 'DATABASE_URL_UNPOOLED', 'SMTP_URL', 'MAIL_FROM', 'APP_URL']
   const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: freshDataDir('outbox'), PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }

@@ -17,7 +17,7 @@ export const POST = route(async (request) => {
     case 'verified':
       return problem(409, 'Your email address is already verified.')
     case 'no_mail':
-      return problem(503, 'This server sends no mail.')
+      return problem(503, 'This server sends no mail, so email addresses cannot be verified yet.')
   }
 })
 
