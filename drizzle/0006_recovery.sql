@@ -12,4 +12,5 @@ CREATE TABLE "recovery_tokens" (
 ALTER TABLE "users" ADD COLUMN "email_verified" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "recovery_tokens" ADD CONSTRAINT "recovery_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "recovery_tokens_user_id_idx" ON "recovery_tokens" USING btree ("user_id","purpose");--> statement-breakpoint
-CREATE INDEX "recovery_tokens_expires_at_idx" ON "recovery_tokens" USING btree ("expires_at");
+CREATE INDEX "recovery_tokens_expires_at_idx" ON "recovery_tokens" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "users_email_lower_idx" ON "users" USING btree (lower("email"));

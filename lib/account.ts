@@ -8,9 +8,9 @@ import { endUserKeys } from './keys'
 import { hashPassword } from './password'
 import { clearBuckets, takeAttempt } from './rate-limit'
 import { RESET_PURPOSES, consumeToken, mailEmailChangedLater, mailVerificationLater, peekToken, takeVerificationAttempt, voidTokens } from './recovery'
-import { endOtherSessions, endUserSessions } from './sessions'
+import { endOtherSessions, endUserSessions, isSessionUsable } from './sessions'
 import { signDeviceCookie } from './tokens'
-import { type Account, type ProfileChanges, type PublicUser, checkCredentials, getAccount, replacePassword, resetPassword, updateProfile } from './users'
+import { type Account, type ProfileChanges, type PublicUser, checkCredentials, getAccount, lockUser, replacePassword, resetPassword, updateProfile } from './users'
 import { isNotUsername } from './validation'
 
 // What a user changes about their own account (the password, the profile), and a password set
@@ -62,17 +62,20 @@ export async function changeOwnPassword(auth: Authenticated, currentPassword: st
   return { ok: true }
 }
 
-export type ChangeProfileResult = { ok: true; user: PublicUser } | { ok: false; reason: 'password_required' | 'wrong_password' } | Throttled
+export type ChangeProfileResult = { ok: true; user: PublicUser } | { ok: false; reason: 'password_required' | 'wrong_password' | 'session_ended' } | Throttled
 
 /**
  * `PATCH /api/users/me`. A new email (or none) needs the current password: the address is where
  * reset links go, so a stolen session must not be able to redirect them. The new address is
  * unverified and gets a link (such changes are counted: each mails someone); every link of the
- * user is void; the old address, if verified, is told.
+ * user is void; the old address, if verified, is told. The change is made only if the caller's
+ * session is still usable under the user's locked row: a reset or a new password that committed
+ * while the password was being checked wins.
  */
 export async function changeProfile(auth: Authenticated, changes: ProfileChanges & { currentPassword?: string }, client: Client): Promise<ChangeProfileResult> {
   const { currentPassword, ...profile } = changes
-  if (profile.email !== undefined && profile.email !== auth.user.email) {
+  const passwordChecked = profile.email !== undefined && profile.email !== auth.user.email
+  if (passwordChecked) {
     if (currentPassword === undefined) return { ok: false, reason: 'password_required' }
     const checked = await checkCurrentPassword(auth.user, currentPassword, client, 'email_change')
     if (!checked.ok) return checked
@@ -82,14 +85,20 @@ export async function changeProfile(auth: Authenticated, changes: ProfileChanges
     }
   }
   const db = await getDb()
-  const { user, before } = await db.transaction(async (tx) => {
+  const outcome = await db.transaction(async (tx): Promise<ChangeProfileResult | { ok: true; user: PublicUser; before: { email: string | null; emailVerified: boolean } }> => {
+    const locked = await lockUser(tx, auth.user.id)
+    if (locked === null || !(await isSessionUsable(tx, auth.sessionId, auth.user.id))) return { ok: false, reason: 'session_ended' }
+    // The email may have changed since the request began: decide on the locked row.
+    if (profile.email !== undefined && profile.email !== locked.email && !passwordChecked) return { ok: false, reason: 'password_required' }
     const updated = await updateProfile(tx, auth.user.id, profile)
     if (updated.user.email !== updated.before.email) {
       await voidTokens(tx, auth.user.id, ['email_verification', ...RESET_PURPOSES])
       await recordEvent(tx, { kind: 'email_changed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { from: updated.before.email, to: updated.user.email } })
     }
-    return updated
+    return { ok: true, ...updated }
   })
+  if (!outcome.ok || !('before' in outcome)) return outcome
+  const { user, before } = outcome
   if (user.email !== before.email) {
     if (user.email !== null) mailVerificationLater(user.id, client)
     if (before.email !== null && before.emailVerified) mailEmailChangedLater(user, before.email, client)
@@ -110,7 +119,9 @@ export type ResetPasswordResult = { ok: true } | { ok: false; reason: 'invalid' 
 export async function resetPasswordWithLink(token: string, newPassword: string, client: Client): Promise<ResetPasswordResult> {
   const peeked = await peekToken(token, RESET_PURPOSES)
   const account = peeked === null ? null : await getAccount(peeked.userId)
-  if (peeked === null || account === null || account.user.disabled || account.credentialsEpoch !== peeked.credentialsEpoch) {
+  // A mailed link is also bound to the verified address it went to: an email change voids it.
+  const addressMoved = peeked?.email != null && (account?.user.email !== peeked.email || !account.user.email_verified)
+  if (peeked === null || account === null || account.user.disabled || account.credentialsEpoch !== peeked.credentialsEpoch || addressMoved) {
     return { ok: false, reason: 'invalid' }
   }
   if (!isNotUsername(newPassword, account.user.username)) return { ok: false, reason: 'password_is_username' }

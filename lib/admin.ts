@@ -6,7 +6,7 @@ import { clearBuckets, readBuckets } from './rate-limit'
 import { endUserKeys } from './keys'
 import { appLink } from './mail'
 import { issueToken } from './recovery'
-import { countLiveSessions, endUserSessions } from './sessions'
+import { countLiveSessions, endUserSessions, isSessionUsable } from './sessions'
 import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from './users'
 
 // What admins do to other accounts. Each action is one transaction that spans the owning modules
@@ -127,12 +127,15 @@ export type ResetLink = { url: string; expires_at: string }
  * mailed one void it), shown once and audited. Not for a disabled user: the link would not work.
  */
 export async function createResetLink(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<ResetLink>> {
+  // Not for oneself: whoever holds this admin's session would take the account over (and sign its
+  // owner out everywhere); the password change, which asks for the current one, is the way.
+  if (userId === admin.user.id) return { ok: false, status: 409, detail: 'Change your own password on your account page instead.' }
   const account = await getAccount(userId)
   if (account === null) return NOT_FOUND
   if (account.user.disabled) return { ok: false, status: 409, detail: 'This user is disabled: enable them first.' }
   const db = await getDb()
   return db.transaction(async (tx) => {
-    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id) || !(await isSessionUsable(tx, admin.sessionId, admin.user.id))) return NO_LONGER_ADMIN
     const issued = await issueToken(tx, userId, 'admin_reset', { credentialsEpoch: account.credentialsEpoch })
     await recordEvent(tx, { kind: 'reset_link_created', actorId: admin.user.id, targetId: userId, client, detail: { expires_at: issued.expiresAt.toISOString() } })
     return { ok: true, value: { url: appLink('/reset-password', issued.token), expires_at: issued.expiresAt.toISOString() } }

@@ -22,6 +22,12 @@ function postgresUrl() {
 function isSmtpUrl(value: string): boolean {
   if (!URL.canParse(value)) return false
   const url = new URL(value)
+  try {
+    // A stray `%` would pass here and fail every send instead.
+    for (const part of [url.username, url.password]) decodeURIComponent(part)
+  } catch {
+    return false
+  }
   return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '' && (url.pathname === '' || url.pathname === '/') && url.search === '' && url.hash === ''
 }
 

@@ -358,6 +358,11 @@ function buildDocument() {
           responses: {
             '200': { description: 'The user.', ...json(UserSchema) },
             '400': problem('Current password is incorrect.'),
+            '401': {
+              description: 'No credentials, an invalid or ended token, or a session ended while the change was being checked.',
+              headers: z.object({ 'WWW-Authenticate': z.string() }),
+              ...json(ProblemSchema),
+            },
             '429': { description: 'Too many wrong current passwords, or email changes (each one mails a link), in a window.', headers: retryAfter, ...json(ProblemSchema) },
           },
         }),
@@ -483,7 +488,7 @@ function buildDocument() {
           access: 'admin',
           method: 'post',
           params: { path: userPath },
-          responses: { '201': { description: 'The link, shown this once.', ...json(ResetLinkSchema) }, '404': problem('User not found.'), '409': problem('The user is disabled.') },
+          responses: { '201': { description: 'The link, shown this once.', ...json(ResetLinkSchema) }, '404': problem('User not found.'), '409': problem('The user is disabled, or is the caller (who changes their own password instead).') },
         }),
       },
       '/api/users/{id}/lockout': {

@@ -139,8 +139,10 @@ async function mailResetLinks(by: ResetAsked, client: Client): Promise<void> {
       await recordAttempt({ kind: 'throttled', targetId: recipient.id, client, detail: { action: 'password_reset_mail' } })
       continue
     }
+    if (!(await mayMail(recipient.id, recipient.email, client, 'password_reset_requested'))) continue
+    // Bound to the address and the epoch read above: if either changed since, the link is void.
     const issued = await (await getDb()).transaction((tx) =>
-      issueToken(tx, recipient.id, 'password_reset', { credentialsEpoch: recipient.credentialsEpoch }),
+      issueToken(tx, recipient.id, 'password_reset', { email: recipient.email, credentialsEpoch: recipient.credentialsEpoch }),
     )
     const message = {
       to: recipient.email,
@@ -157,22 +159,25 @@ async function mailResetLinks(by: ResetAsked, client: Client): Promise<void> {
         'If it was not you, ignore this message: your password stays as it is.',
       ].join('\n'),
     }
-    await deliver(recipient.id, message, client, 'password_reset_requested', { by: 'email' in by ? 'email' : 'username' })
+    await send(recipient.id, message, client, 'password_reset_requested', { by: 'email' in by ? 'email' : 'username' })
   }
 }
 
 /**
- * Sends a message about a user, and records `kind` once it is handed to the mail server; or
- * logs why not (never the message: it holds the link). An address receives at most
- * THROTTLE_MAIL_PER_ADDRESS messages a window, whatever the accounts that name it, so that
- * sign-ups naming a stranger's address cannot fill that mailbox.
+ * Whether `to` may get one more message: an address receives at most THROTTLE_MAIL_PER_ADDRESS a
+ * window, whatever the accounts that name it, so that sign-ups naming a stranger's address cannot
+ * fill that mailbox (`+tags` are one address). Asked before a link is issued: a refused message
+ * must not void the link the user already holds.
  */
-async function deliver(userId: number, message: Message, client: Client, kind: AuditKind, detail: Record<string, string> = {}): Promise<void> {
-  const gate = await takeAttempt([{ key: `mail:to:${message.to.toLowerCase()}`, limit: getEnv().THROTTLE_MAIL_PER_ADDRESS }])
-  if (!gate.ok) {
-    await recordAttempt({ kind: 'throttled', targetId: userId, client, detail: { action: 'mail', mail: kind } })
-    return
-  }
+async function mayMail(userId: number, to: string, client: Client, kind: AuditKind): Promise<boolean> {
+  const [local, domain] = to.toLowerCase().split(/@(?=[^@]*$)/)
+  const gate = await takeAttempt([{ key: `mail:to:${local!.replace(/\+.*$/, '')}@${domain}`, limit: getEnv().THROTTLE_MAIL_PER_ADDRESS }])
+  if (!gate.ok) await recordAttempt({ kind: 'throttled', targetId: userId, client, detail: { action: 'mail', mail: kind } })
+  return gate.ok
+}
+
+/** Sends a message about a user and records `kind` once the mail server took it; or logs why not (never the message: it holds the link). */
+async function send(userId: number, message: Message, client: Client, kind: AuditKind, detail: Record<string, string> = {}): Promise<void> {
   try {
     await sendMail(message)
   } catch (error) {
@@ -195,6 +200,7 @@ export function mailVerificationLater(userId: number, client: Client): void {
     const user = await getUser(userId)
     if (user === null || user.email === null || user.email_verified) return
     const email = user.email
+    if (!(await mayMail(userId, email, client, 'email_verification_sent'))) return
     const issued = await (await getDb()).transaction((tx) => issueToken(tx, userId, 'email_verification', { email }))
     const message = {
       to: email,
@@ -209,7 +215,7 @@ export function mailVerificationLater(userId: number, client: Client): void {
         'A confirmed address is where password reset links are sent. If you did not sign up or change your address, ignore this message.',
       ].join('\n'),
     }
-    await deliver(userId, message, client, 'email_verification_sent')
+    await send(userId, message, client, 'email_verification_sent')
   })
 }
 
@@ -222,14 +228,17 @@ export function mailEmailChangedLater(user: PublicUser, oldEmail: string, client
     text: [
       `Hello ${user.username},`,
       '',
+      // Not the new address: the owner may be leaving this mailbox because someone else reads it.
       user.email === null
         ? `The email address ${oldEmail} was removed from your account.`
-        : `The email address of your account was changed from ${oldEmail} to ${user.email}.`,
+        : `The email address of your account was changed from ${oldEmail} to another address.`,
       '',
       'If you did not do this, change your password now and ask an administrator for help: password reset links no longer come to this address.',
     ].join('\n'),
   }
-  afterResponse('email change notice', () => deliver(user.id, message, client, 'email_change_notice_sent'))
+  afterResponse('email change notice', async () => {
+    if (await mayMail(user.id, oldEmail, client, 'email_change_notice_sent')) await send(user.id, message, client, 'email_change_notice_sent')
+  })
 }
 
 /** The verification mails an account may get per window: counted before each is promised. */

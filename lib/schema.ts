@@ -26,6 +26,8 @@ export const users = pgTable(
     // "alice" and "Alice" are one account: uniqueness is enforced by the database, not by a
     // check-then-insert that two concurrent sign-ups could both pass.
     uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    // Password reset by address looks accounts up by their email in any letter case.
+    index('users_email_lower_idx').on(sql`lower(${t.email})`),
     check('users_role_check', sql`${t.role} in ('user', 'admin')`),
     // Only bcrypt hashes ($2a$, $2b$, $2y$: passlib's too) at a cost from 4 to 17. An imported
     // argon2 or sha256_crypt hash would make its user answer a fast 401 forever (a timing oracle)

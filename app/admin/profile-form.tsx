@@ -32,7 +32,8 @@ export function ProfileForm({ email, fullName }: { email: string | null; fullNam
   const fields: Record<string, string | undefined> = { ...error?.fields, ...(error?.status === 400 ? { current_password: error.message } : {}) }
   return (
     <form className="space-y-4" onSubmit={onSubmit} noValidate aria-label="Profile">
-      <FormError message={error?.message ?? null} />
+      {/* A wrong password is said by its field alone. */}
+      <FormError message={error?.status === 400 ? null : (error?.message ?? null)} />
       {saved ? <FormNotice message="Profile saved." /> : null}
       <Field
         label="Email"

@@ -1,5 +1,5 @@
 import { changeProfile } from '@/lib/account'
-import { requireUser } from '@/lib/auth'
+import { invalidToken, requireUser } from '@/lib/auth'
 import { readClient } from '@/lib/client'
 import { fieldProblem, json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
 import { ProfileSchema } from '@/lib/validation'
@@ -28,6 +28,8 @@ export const PATCH = route(async (request) => {
       return fieldProblem('current_password', 'Enter your current password to change your email address')
     case 'wrong_password':
       return problem(400, 'Current password is incorrect')
+    case 'session_ended':
+      return invalidToken()
   }
 })
 
