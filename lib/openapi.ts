@@ -358,11 +358,6 @@ function buildDocument() {
           responses: {
             '200': { description: 'The user.', ...json(UserSchema) },
             '400': problem('Current password is incorrect.'),
-            '401': {
-              description: 'No credentials, an invalid or ended token, or a session ended while the change was being checked.',
-              headers: z.object({ 'WWW-Authenticate': z.string() }),
-              ...json(ProblemSchema),
-            },
             '429': { description: 'Too many wrong current passwords, or email changes (each one mails a link), in a window.', headers: retryAfter, ...json(ProblemSchema) },
           },
         }),
