@@ -85,23 +85,24 @@ export async function changeProfile(auth: Authenticated, changes: ProfileChanges
     }
   }
   const db = await getDb()
-  const outcome = await db.transaction(async (tx): Promise<ChangeProfileResult | { ok: true; user: PublicUser; before: { email: string | null; emailVerified: boolean } }> => {
-    const locked = await lockUser(tx, auth.user.id)
-    if (locked === null || !(await isSessionUsable(tx, auth.sessionId, auth.user.id))) return { ok: false, reason: 'session_ended' }
+  const outcome = await db.transaction(async (tx) => {
+    const before = await lockUser(tx, auth.user.id)
+    if (before === null || !(await isSessionUsable(tx, auth.sessionId, auth.user.id))) return { ok: false, reason: 'session_ended' } as const
     // The email may have changed since the request began: decide on the locked row.
-    if (profile.email !== undefined && profile.email !== locked.email && !passwordChecked) return { ok: false, reason: 'password_required' }
-    const updated = await updateProfile(tx, auth.user.id, profile)
-    if (updated.user.email !== updated.before.email) {
+    const emailChanged = profile.email !== undefined && profile.email !== before.email
+    if (emailChanged && !passwordChecked) return { ok: false, reason: 'password_required' } as const
+    const user = await updateProfile(tx, auth.user.id, profile, emailChanged)
+    if (emailChanged) {
       await voidTokens(tx, auth.user.id, ['email_verification', ...RESET_PURPOSES])
-      await recordEvent(tx, { kind: 'email_changed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { from: updated.before.email, to: updated.user.email } })
+      await recordEvent(tx, { kind: 'email_changed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { from: before.email, to: user.email } })
     }
-    return { ok: true, ...updated }
+    return { ok: true, user, before } as const
   })
-  if (!outcome.ok || !('before' in outcome)) return outcome
+  if (!outcome.ok) return outcome
   const { user, before } = outcome
   if (user.email !== before.email) {
     if (user.email !== null) mailVerificationLater(user.id, client)
-    if (before.email !== null && before.emailVerified) mailEmailChangedLater(user, before.email, client)
+    if (before.email !== null && before.email_verified) mailEmailChangedLater(user, before.email, client)
   }
   return { ok: true, user }
 }

@@ -182,19 +182,17 @@ export async function replacePassword(tx: Tx, account: Account, hashedPassword: 
 export type ProfileChanges = { email?: string | null; fullName?: string | null }
 
 /**
- * Changes the profile, in the caller's transaction, which it locks the user's row for. A different
- * email (any change of spelling) is no longer verified; `before` is what the email was.
+ * Changes the profile, in the caller's transaction, which holds the user's row (lockUser) and
+ * says whether the email changes: a new one is no longer verified.
  */
-export async function updateProfile(tx: Tx, userId: number, changes: ProfileChanges): Promise<{ user: PublicUser; before: { email: string | null; emailVerified: boolean } }> {
-  const [before] = await tx.select({ email: users.email, emailVerified: users.emailVerified }).from(users).where(eq(users.id, userId)).for('no key update')
-  if (before === undefined) throw new Error(`user ${userId} vanished during a profile update`)
-  const emailChanged = changes.email !== undefined && changes.email !== before.email
+export async function updateProfile(tx: Tx, userId: number, changes: ProfileChanges, emailChanged: boolean): Promise<PublicUser> {
   const [row] = await tx
     .update(users)
     .set({ ...changes, ...(emailChanged ? { emailVerified: false } : {}), updatedAt: sql`now()` })
     .where(eq(users.id, userId))
     .returning(publicUserColumns)
-  return { user: toPublicUser(row!), before }
+  if (row === undefined) throw new Error(`user ${userId} vanished during a profile update`)
+  return toPublicUser(row)
 }
 
 /** An account a password reset can reach: enabled, with a verified email. */
