@@ -10,6 +10,13 @@ import cluster from 'node:cluster'
 import http from 'node:http'
 import { parseArgs } from 'node:util'
 
+// `npm start` serves a production build, so it is production whatever NODE_ENV says: Next would
+// otherwise load its development runtime. lib/env.ts decides the same from the build itself.
+if (process.env.NODE_ENV !== undefined && process.env.NODE_ENV !== 'production') {
+  console.warn(`passgate: NODE_ENV=${process.env.NODE_ENV} ignored: npm start serves the production build as production`)
+}
+process.env.NODE_ENV = 'production'
+
 function refuse(message) {
   console.error(`passgate cannot start: ${message}`)
   process.exit(1)
