@@ -112,7 +112,12 @@ let cached: Env | undefined
 export function getEnv(): Env {
   if (cached !== undefined) return cached
   // Empty variables (`DATABASE_URL=`) mean "unset", as in most .env tooling.
-  const raw = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''))
+  const raw: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''))
+  // Written out so that the bundler inlines it: `next build` makes this "production" and `next dev`
+  // "development", whatever NODE_ENV says when the server starts. A production build started with
+  // NODE_ENV=test or development is still production (no generated secret, no development outbox).
+  // Scripts run by tsx are not bundled and read the variable.
+  raw.NODE_ENV = process.env.NODE_ENV || undefined
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { expect, expectInactiveUser, test } from '../fixtures'
 import { PASSWORD, api, me, postJson, requestToken, uniqueName, withSql } from '../helpers'
 import { freshDataDir, startServer, waitForHealth } from '../servers'
@@ -17,6 +18,42 @@ test('production refuses to start with a short AUTH_SECRET', async () => {
   expect(await server.exited).toBe(1)
   expect(server.output()).toContain('AUTH_SECRET is too short (31 bytes, at least 32 needed)')
 })
+
+// A production build is production whatever NODE_ENV says when it starts (a unit file or a shell
+// that exports NODE_ENV=development or test): no generated secret, no development outbox, no mail
+// claimed without SMTP_URL. Through `next start` and through `npm start`.
+for (const nodeEnv of ['test', 'development']) {
+  for (const launcher of ['next', 'npm-start'] as const) {
+    test(`NODE_ENV=${nodeEnv} through ${launcher}: a missing AUTH_SECRET still stops the production build`, async () => {
+      const dataDir = freshDataDir('node-env')
+      const server = startServer(3116, { NODE_ENV: nodeEnv, AUTH_SECRET: '', DATA_DIR: dataDir }, launcher)
+      try {
+        const exited = await Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 15_000, 'still running'))])
+        expect(exited, server.output()).toBe(1)
+        expect(server.output()).toContain('passgate cannot start: AUTH_SECRET is not set.')
+        expect(fs.existsSync(`${dataDir}/auth-secret`), 'no secret generated').toBe(false)
+      } finally {
+        await server.stop()
+      }
+    })
+
+    test(`NODE_ENV=${nodeEnv} through ${launcher}: no /dev/outbox, and a reset request without SMTP_URL is the documented 503`, async () => {
+      const env = { NODE_ENV: nodeEnv, SMTP_URL: '', MAIL_FROM: '', APP_URL: '', DATA_DIR: freshDataDir('node-env') }
+      const server = startServer(3117, env, launcher)
+      try {
+        await waitForHealth(server)
+        const outbox = await fetch(`${server.url}/dev/outbox`)
+        expect(outbox.status).toBe(404)
+        expect(await outbox.text()).toContain('Page not found')
+        const reset = await postJson('/api/password-reset', { username: uniqueName() }, {}, server.url)
+        expect(reset.status).toBe(503)
+        expect(await reset.json()).toEqual({ detail: 'This server sends no mail: ask an administrator for a password reset link.' })
+      } finally {
+        await server.stop()
+      }
+    })
+  }
+}
 
 test('a second server on the same embedded store stops at once, naming the owner', async () => {
   test.skip(!embedded, 'only the embedded store has a single owner')
