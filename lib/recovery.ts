@@ -164,14 +164,18 @@ async function mailResetLinks(by: ResetAsked, client: Client): Promise<void> {
 }
 
 /**
- * Whether `to` may get one more message: an address receives at most THROTTLE_MAIL_PER_ADDRESS a
- * window, whatever the accounts that name it, so that sign-ups naming a stranger's address cannot
- * fill that mailbox (`+tags` are one address). Asked before a link is issued: a refused message
- * must not void the link the user already holds.
+ * Whose mail a stranger can cause decides which budget a message draws on. Anyone can type any
+ * address at sign-up, so verification mail (to an address no one has shown to be theirs) gets at
+ * most THROTTLE_MAIL_PER_ADDRESS a window per address, `+tags` counted as one: sign-ups naming a
+ * stranger cannot fill that mailbox. Reset links go only to verified owners and draw on a budget of
+ * their own, so that those sign-ups cannot starve them (each account's reset mail is also counted
+ * per account). Asked before a link is issued: a refused message must not void the link the user
+ * already holds.
  */
-async function mayMail(userId: number, to: string, client: Client, kind: AuditKind): Promise<boolean> {
+async function mayMail(userId: number, to: string, client: Client, kind: 'email_verification_sent' | 'password_reset_requested'): Promise<boolean> {
   const [local, domain] = to.toLowerCase().split(/@(?=[^@]*$)/)
-  const gate = await takeAttempt([{ key: `mail:to:${local!.replace(/\+.*$/, '')}@${domain}`, limit: getEnv().THROTTLE_MAIL_PER_ADDRESS }])
+  const budget = kind === 'email_verification_sent' ? 'unverified' : 'owner'
+  const gate = await takeAttempt([{ key: `mail:${budget}:${local!.replace(/\+.*$/, '')}@${domain}`, limit: getEnv().THROTTLE_MAIL_PER_ADDRESS }])
   if (!gate.ok) await recordAttempt({ kind: 'throttled', targetId: userId, client, detail: { action: 'mail', mail: kind } })
   return gate.ok
 }
@@ -236,9 +240,9 @@ export function mailEmailChangedLater(user: PublicUser, oldEmail: string, client
       'If you did not do this, change your password now and ask an administrator for help: password reset links no longer come to this address.',
     ].join('\n'),
   }
-  afterResponse('email change notice', async () => {
-    if (await mayMail(user.id, oldEmail, client, 'email_change_notice_sent')) await send(user.id, message, client, 'email_change_notice_sent')
-  })
+  // No per-address budget: only the account's password can cause this notice (every email change
+  // needs it), and nothing a stranger does may silence it.
+  afterResponse('email change notice', () => send(user.id, message, client, 'email_change_notice_sent'))
 }
 
 /** The verification mails an account may get per window: counted before each is promised. */

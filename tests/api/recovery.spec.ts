@@ -217,6 +217,23 @@ test.describe('password reset', () => {
     for (const mail of received()) expect(mail.text.startsWith('Hello,\n')).toBe(true)
   })
 
+  test('sign-ups naming a verified owner\'s +tags spend only the strangers\' budget: the owner\'s reset mail and change notice still arrive', async () => {
+    const dave = await verifiedUser()
+    const [local, domain] = dave.email.split('@')
+    // More throwaway sign-ups than one address may receive in a window, all to dave's mailbox.
+    const tagged = Array.from({ length: 8 }, (_, i) => `${local}+${i}@${domain}`)
+    await Promise.all(tagged.map((email) => signUp({ email })))
+    const strangers = () => tagged.flatMap((email) => mailsTo(email))
+    await expect.poll(() => strangers().length, { timeout: 15_000 }).toBe(5) // 6 a window, dave's own verification was the first
+    // Dave asks for a reset: the link arrives, and it works.
+    const link = await resetLink(dave)
+    expect((await confirmReset(link)).status).toBe(204)
+    // A thief with dave's session and new password moves the address: dave's mailbox is told.
+    const session = await withToken({ ...dave, password: NEW_PASSWORD })
+    expect((await patchJson('/api/users/me', { email: uniqueEmail('thief'), current_password: NEW_PASSWORD }, bearer(session.token))).status).toBe(200)
+    await waitForMail(dave.email, { subject: /Your email address was changed/ })
+  })
+
   test('a reset lifts the 100-failure lock-out and writes an audit row', async ({ admin }) => {
     test.skip(embedded, 'sets the lock-out from a second connection: PostgreSQL only')
     const user = await verifiedUser()
