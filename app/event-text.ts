@@ -47,16 +47,11 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       if (detail.reason === 'inactive') return 'Sign-in refused: account disabled'
       if (detail.reason === 'credentials_changed') return 'Sign-in refused: the password had just changed'
       return 'Wrong password'
-    case 'throttled':
-      if (detail.action === 'signup') return 'Sign-up slowed down: too many from this address'
-      if (detail.action === 'password_change') return 'Password change slowed down: too many wrong passwords'
-      if (detail.action === 'password_reset') return 'Password reset requests slowed down: too many'
-      if (detail.action === 'password_reset_mail') return 'Password reset link not mailed: too many asked for'
-      if (detail.action === 'mail') return 'Message not sent: too many to this address'
-      if (detail.action === 'email_change') return 'Email change slowed down: too many wrong passwords'
-      if (detail.reason === 'locked_out') return 'Sign-in refused: locked to new devices'
-      if (detail.reason === 'successes') return 'Sign-in refused: too many sign-ins'
-      return 'Sign-in slowed down: too many attempts'
+    case 'throttled': {
+      // One row per throttle window; `refused` counts the requests it turned away.
+      const times = typeof detail.refused === 'number' && detail.refused > 1 ? ` (${detail.refused} times)` : ''
+      return `${describeRefusal(detail)}${times}`
+    }
     case 'locked_out':
       return `Locked to new devices after ${typeof detail.failures === 'number' ? detail.failures : 'many'} wrong passwords`
     case 'refresh_token_reused':
@@ -77,4 +72,17 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
     default:
       return isAuditKind(kind) ? KIND_LABELS[kind] : kind
   }
+}
+
+/** What a throttle refused, from its audit detail. */
+function describeRefusal(detail: Described['detail']): string {
+  if (detail.action === 'signup') return 'Sign-up slowed down: too many from this address'
+  if (detail.action === 'password_change') return 'Password change slowed down: too many wrong passwords'
+  if (detail.action === 'password_reset') return 'Password reset requests slowed down: too many'
+  if (detail.action === 'password_reset_mail') return 'Password reset link not mailed: too many asked for'
+  if (detail.action === 'mail') return 'Message not sent: too many to this address'
+  if (detail.action === 'email_change') return 'Email change slowed down: too many wrong passwords'
+  if (detail.reason === 'locked_out') return 'Sign-in refused: locked to new devices'
+  if (detail.reason === 'successes') return 'Sign-in refused: too many sign-ins'
+  return 'Sign-in slowed down: too many attempts'
 }

@@ -1,12 +1,12 @@
-import { type Authenticated, lockoutKey } from './auth'
-import { recordAttempt, recordEvent } from './audit'
+import type { Authenticated } from './auth'
+import { recordEvent, recordRefusal } from './audit'
 import type { Client } from './client'
 import { setDeviceCookie } from './cookies'
 import { getDb } from './db'
 import { getEnv } from './env'
 import { endUserKeys } from './keys'
 import { hashPassword } from './password'
-import { clearBuckets, takeAttempt } from './rate-limit'
+import { clearBuckets, guessesKey, lockoutKey, takeAttempt } from './rate-limit'
 import { RESET_PURPOSES, consumeToken, mailEmailChangedLater, mailVerificationLater, peekToken, takeVerificationAttempt, voidTokens } from './recovery'
 import { endOtherSessions, endUserSessions, isSessionUsable } from './sessions'
 import { signDeviceCookie } from './tokens'
@@ -28,7 +28,7 @@ const currentPasswordKey = (userId: number) => `password:user:${userId}`
 async function checkCurrentPassword(user: PublicUser, password: string, client: Client, action: string): Promise<{ ok: true; account: Account } | { ok: false; reason: 'wrong_password' } | Throttled> {
   const gate = await takeAttempt([{ key: currentPasswordKey(user.id), limit: getEnv().THROTTLE_LOGIN_PER_USER }])
   if (!gate.ok) {
-    await recordAttempt({ kind: 'throttled', actorId: user.id, targetId: user.id, client, detail: { action } })
+    await recordRefusal({ actorId: user.id, targetId: user.id, client, detail: { action } }, gate.window)
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   const account = await getAccount(user.id)
@@ -133,7 +133,7 @@ export async function resetPasswordWithLink(token: string, newPassword: string, 
     if (user === null) return false
     const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset')
     const keysEnded = await endUserKeys(tx, user.id)
-    await clearBuckets([lockoutKey(user.username), `login:user:${user.username.toLowerCase()}`, currentPasswordKey(user.id)], tx)
+    await clearBuckets([lockoutKey(user.username), guessesKey(user.username), currentPasswordKey(user.id)], tx)
     const via = used!.purpose === 'admin_reset' ? 'admin_link' : 'mail'
     await recordEvent(tx, { kind: 'password_reset', actorId: user.id, targetId: user.id, client, detail: { via, sessions_ended: sessionsEnded, keys_ended: keysEnded } })
     return true

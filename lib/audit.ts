@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { type SQL, and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { z } from 'zod'
@@ -68,21 +69,50 @@ export type AuditEvent = {
 
 /** Records an event, in the caller's transaction when it records a change. */
 export async function recordEvent(db: Db | Tx, event: AuditEvent): Promise<void> {
+  await db.insert(auditEvents).values(eventRow(event))
+  logLine(event)
+}
+
+/** Records an event that changes nothing of its own (a failed login). */
+export async function recordAttempt(event: AuditEvent): Promise<void> {
+  await recordEvent(await getDb(), event)
+}
+
+/**
+ * Records a request refused by a throttle once per throttle window (`window`, from the refusing
+ * Gate): the first refusal writes the row and the log line, the others only count in its
+ * `refused`. A flood of refused requests leaves one row a window, not one a request, and cannot
+ * bury real events. The window is stored as a hash: it names a throttle key.
+ */
+export async function recordRefusal(event: Omit<AuditEvent, 'kind'>, window: string): Promise<void> {
+  const db = await getDb()
+  const refusal = { ...event, kind: 'throttled' as const, detail: { ...event.detail, refused: 1 } }
+  const [row] = await db
+    .insert(auditEvents)
+    .values({ ...eventRow(refusal), windowKey: createHash('sha256').update(window).digest('base64url') })
+    .onConflictDoUpdate({
+      target: auditEvents.windowKey,
+      targetWhere: sql`${auditEvents.windowKey} is not null`,
+      set: { detail: sql`jsonb_set(${auditEvents.detail}, '{refused}', to_jsonb(coalesce((${auditEvents.detail}->>'refused')::int, 0) + 1))` },
+    })
+    .returning({ refused: sql<number>`(${auditEvents.detail}->>'refused')::int` })
+  if (row?.refused === 1) logLine(refusal)
+}
+
+function eventRow(event: AuditEvent) {
   const client = event.client ?? null
-  await db.insert(auditEvents).values({
+  return {
     kind: event.kind,
     actorId: event.actorId ?? null,
     targetId: event.targetId ?? null,
     ip: client?.ip?.slice(0, 64) ?? null,
     userAgent: client?.userAgent?.slice(0, 512) ?? null,
     detail: event.detail ?? {},
-  })
-  logEvent(event.kind, { actor_id: event.actorId ?? null, user_id: event.targetId ?? null, ip: client?.ip ?? null, ...event.detail })
+  }
 }
 
-/** Records an event that changes nothing of its own (a failed or throttled login). */
-export async function recordAttempt(event: AuditEvent): Promise<void> {
-  await recordEvent(await getDb(), event)
+function logLine(event: AuditEvent): void {
+  logEvent(event.kind, { actor_id: event.actorId ?? null, user_id: event.targetId ?? null, ip: event.client?.ip ?? null, ...event.detail })
 }
 
 /** Events older than AUDIT_RETENTION_DAYS go as new logins come: a bounded batch at a time. */

@@ -5,9 +5,9 @@ import { getDb } from './db'
 import { getEnv } from './env'
 import { problem, tooManyRequests } from './http'
 import { lookUpKey, looksLikeKey } from './keys'
-import { deleteOldEvents, recordAttempt, recordEvent } from './audit'
+import { type AuditDetail, deleteOldEvents, recordAttempt, recordEvent, recordRefusal } from './audit'
 import { hashPassword } from './password'
-import { clearBuckets, extendRun, readBuckets, refundAttempt, takeAttempt } from './rate-limit'
+import { clearBuckets, extendRun, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from './rate-limit'
 import { mailVerificationLater } from './recovery'
 import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
@@ -18,9 +18,10 @@ import {
   signAccessToken,
   signDeviceCookie,
   signRefreshToken,
+  fingerprint,
   verifyAccessToken,
 } from './tokens'
-import { type KeyScope, UsernameSchema } from './validation'
+import type { KeyScope } from './validation'
 import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, recordLogin } from './users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
@@ -42,10 +43,6 @@ type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
  * 800-63B 5.2.2: at most 100). A browser with a device cookie of the account still signs in.
  */
 export const LOCKOUT_FAILURES = 100
-/** The throttle key that counts a username's consecutive failures. */
-export function lockoutKey(username: string): string {
-  return `login:failures:${username.toLowerCase()}`
-}
 
 /** A run of failures is forgotten after this long without another one. */
 const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
@@ -67,39 +64,39 @@ const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
  */
 export async function logIn(username: string, password: string, client: Client): Promise<LogInResult> {
   const env = getEnv()
-  const name = username.toLowerCase()
   const failuresKey = lockoutKey(username)
-  const successes = { key: `login:success:${name}`, limit: env.THROTTLE_LOGIN_SUCCESS_PER_USER }
+  const successes = { key: typedKey('login:success', username), limit: env.THROTTLE_LOGIN_SUCCESS_PER_USER }
   const account = await findAccount(username)
   const device = parseDeviceCookie(await readCookie('device', client.https))
   const knownDevice =
     account !== null && device !== null && device.userId === account.user.id && device.credentialsEpoch === account.credentialsEpoch
-  // Events about this attempt name the account when there is one, and the name as typed when it
-  // could be a username at all: anything else may be a password typed into the wrong field.
+  // Events about this attempt name the account when there is one. A name that is no account's is
+  // kept only as its fingerprint: it may be a password typed into the wrong field.
   const attempt = { targetId: account?.user.id ?? null, client }
-  const typed = UsernameSchema.safeParse(username).success ? username : `(not a username, ${[...username].length} characters)`
+  const named: AuditDetail = account !== null ? { username: account.user.username } : { unknown_username: fingerprint(username.toLowerCase()) }
   const counts = await readBuckets([failuresKey, successes.key])
-  if (!knownDevice && (counts.get(failuresKey)?.hits ?? 0) >= LOCKOUT_FAILURES) {
-    await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', reason: 'locked_out', username: typed } })
+  const lockedOut = counts.get(failuresKey)
+  if (!knownDevice && lockedOut !== undefined && lockedOut.hits >= LOCKOUT_FAILURES) {
+    await recordRefusal({ ...attempt, detail: { action: 'login', reason: 'locked_out', ...named } }, lockedOut.window)
     return { ok: false, reason: 'locked_out' }
   }
   const succeeded = counts.get(successes.key)
   if (succeeded !== undefined && succeeded.hits >= successes.limit) {
-    await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', reason: 'successes', username: typed } })
+    await recordRefusal({ ...attempt, detail: { action: 'login', reason: 'successes', ...named } }, succeeded.window)
     return { ok: false, reason: 'throttled', retryAfter: succeeded.retryAfter }
   }
-  const guesses = { key: knownDevice ? `login:device:${device.deviceId}` : `login:user:${name}`, limit: env.THROTTLE_LOGIN_PER_USER }
+  const guesses = { key: knownDevice ? `login:device:${device.deviceId}` : guessesKey(username), limit: env.THROTTLE_LOGIN_PER_USER }
   const perAddress = client.ip === null ? [] : [{ key: `login:ip:${client.ip}`, limit: env.THROTTLE_LOGIN_PER_IP }]
   const gate = await takeAttempt([guesses, ...perAddress])
   if (!gate.ok) {
-    await recordAttempt({ ...attempt, kind: 'throttled', detail: { action: 'login', username: typed } })
+    await recordRefusal({ ...attempt, detail: { action: 'login', ...named } }, gate.window)
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   const checked = await checkCredentials(account, password)
   if (!checked.ok) {
-    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: checked.reason, username: typed } })
+    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: checked.reason, ...named } })
     if (checked.reason === 'invalid_credentials' && (await extendRun(failuresKey, LOCKOUT_MEMORY_SECONDS)) === LOCKOUT_FAILURES) {
-      await recordAttempt({ ...attempt, kind: 'locked_out', detail: { failures: LOCKOUT_FAILURES, username: typed } })
+      await recordAttempt({ ...attempt, kind: 'locked_out', detail: { failures: LOCKOUT_FAILURES, ...named } })
     }
     return checked
   }
@@ -112,7 +109,7 @@ export async function logIn(username: string, password: string, client: Client):
     return created
   })
   if (session === null) {
-    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: 'credentials_changed', username: typed } })
+    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: 'credentials_changed', ...named } })
     return { ok: false, reason: 'invalid_credentials' }
   }
   // A known browser's own bucket starts afresh; the username's, shared with whoever is guessing,
@@ -138,7 +135,7 @@ export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason:
 export async function signUp(input: NewUser, password: string, client: Client): Promise<SignUpResult> {
   const gate = await takeAttempt(client.ip === null ? [] : [{ key: `signup:ip:${client.ip}`, limit: getEnv().THROTTLE_SIGNUP_PER_IP }])
   if (!gate.ok) {
-    await recordAttempt({ kind: 'throttled', client, detail: { action: 'signup' } })
+    await recordRefusal({ client, detail: { action: 'signup' } }, gate.window)
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   const created = await createUser(input, password, client)

@@ -2,6 +2,7 @@ import { and, asc, gt, inArray, lt, sql } from 'drizzle-orm'
 import { type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { throttles } from './schema'
+import { fingerprint } from './tokens'
 
 // Owns the `throttles` table: fixed-window counters of attempts per key (a username, a client
 // address). In PostgreSQL, so the limits hold across instances and on Vercel, where in-memory
@@ -11,7 +12,32 @@ import { throttles } from './schema'
 
 export type Bucket = { key: string; limit: number }
 
-export type Gate = { ok: true } | { ok: false; retryAfter: number }
+/**
+ * A refusal names the window that refused it (`window`: the bucket and when its window ends), so
+ * that it is recorded once per window rather than once per request (lib/audit.ts recordRefusal).
+ */
+export type Gate = { ok: true } | { ok: false; retryAfter: number; window: string }
+
+/**
+ * The key of a bucket counted by text a caller typed (a username, an email address asked about):
+ * its fingerprint, so that the table never holds the text, which may be a password typed into the
+ * wrong field.
+ */
+export function typedKey(prefix: string, typed: string): string {
+  return `${prefix}:${fingerprint(typed.toLowerCase())}`
+}
+
+/** The throttle key that counts a username's consecutive failed logins (the 100-failure lock-out). */
+export function lockoutKey(username: string): string {
+  return typedKey('login:failures', username)
+}
+
+/** The throttle key that counts guesses at a username from clients without its device cookie. */
+export function guessesKey(username: string): string {
+  return typedKey('login:user', username)
+}
+
+const windowOf = (key: string, resetAt: Date): string => `${key}@${resetAt.getTime()}`
 
 /**
  * Counts an attempt in every bucket, in one atomic statement, before the work it guards: a burst
@@ -34,20 +60,32 @@ export async function takeAttempt(buckets: Bucket[]): Promise<Gate> {
         resetAt: sql`case when ${throttles.resetAt} <= now() then ${window} else ${throttles.resetAt} end`,
       },
     })
-    .returning({ key: throttles.key, hits: throttles.hits, secondsLeft: sql<number>`ceil(extract(epoch from ${throttles.resetAt} - now()))::int` })
+    .returning({
+      key: throttles.key,
+      hits: throttles.hits,
+      resetAt: throttles.resetAt,
+      secondsLeft: sql<number>`ceil(extract(epoch from ${throttles.resetAt} - now()))::int`,
+    })
   await deleteExpired()
   const over = rows.filter((row) => row.hits > (sorted.find((bucket) => bucket.key === row.key)?.limit ?? Infinity))
-  return over.length === 0 ? { ok: true } : { ok: false, retryAfter: Math.max(1, ...over.map((row) => row.secondsLeft)) }
+  if (over.length === 0) return { ok: true }
+  const last = over.reduce((a, b) => (b.secondsLeft > a.secondsLeft ? b : a))
+  return { ok: false, retryAfter: Math.max(1, last.secondsLeft), window: windowOf(last.key, last.resetAt) }
 }
 
 /** The hits of buckets whose window is still open, without counting anything; absent ones are 0. */
-export async function readBuckets(keys: string[]): Promise<Map<string, { hits: number; retryAfter: number }>> {
+export async function readBuckets(keys: string[]): Promise<Map<string, { hits: number; retryAfter: number; window: string }>> {
   const db = await getDb()
   const rows = await db
-    .select({ key: throttles.key, hits: throttles.hits, retryAfter: sql<number>`greatest(1, ceil(extract(epoch from ${throttles.resetAt} - now())))::int` })
+    .select({
+      key: throttles.key,
+      hits: throttles.hits,
+      resetAt: throttles.resetAt,
+      retryAfter: sql<number>`greatest(1, ceil(extract(epoch from ${throttles.resetAt} - now())))::int`,
+    })
     .from(throttles)
     .where(and(inArray(throttles.key, keys), gt(throttles.resetAt, sql`now()`)))
-  return new Map(rows.map((row) => [row.key, { hits: row.hits, retryAfter: row.retryAfter }]))
+  return new Map(rows.map((row) => [row.key, { hits: row.hits, retryAfter: row.retryAfter, window: windowOf(row.key, row.resetAt) }]))
 }
 
 /**

@@ -1,14 +1,14 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { and, eq, gt, inArray, lt, sql } from 'drizzle-orm'
-import { type AuditKind, recordAttempt, recordEvent } from './audit'
+import { type AuditKind, recordAttempt, recordEvent, recordRefusal } from './audit'
 import { afterResponse } from './background'
 import type { Client } from './client'
 import { type Tx, getDb } from './db'
 import { getEnv } from './env'
 import { describeError } from './log'
 import { type Message, appLink, canSendMail, sendMail } from './mail'
-import { type Bucket, takeAttempt } from './rate-limit'
+import { type Bucket, takeAttempt, typedKey } from './rate-limit'
 import { recoveryTokens } from './schema'
 import { type PublicUser, findResetRecipients, getUser, lockUser, markEmailVerified } from './users'
 
@@ -116,12 +116,12 @@ type ResetAsked = { username: string } | { email: string }
 export async function requestPasswordReset(by: ResetAsked, client: Client): Promise<MailRequestResult> {
   if (!canSendMail()) return { ok: false, reason: 'no_mail' }
   const env = getEnv()
-  const asked = 'email' in by ? `reset:email:${by.email.toLowerCase()}` : `reset:name:${by.username.toLowerCase()}`
+  const asked = 'email' in by ? typedKey('reset:email', by.email) : typedKey('reset:name', by.username)
   const buckets: Bucket[] = [{ key: asked, limit: env.THROTTLE_MAIL_PER_ACCOUNT }]
   if (client.ip !== null) buckets.push({ key: `reset:ip:${client.ip}`, limit: env.THROTTLE_RESET_PER_IP })
   const gate = await takeAttempt(buckets)
   if (!gate.ok) {
-    await recordAttempt({ kind: 'throttled', client, detail: { action: 'password_reset' } })
+    await recordRefusal({ client, detail: { action: 'password_reset' } }, gate.window)
     return { ok: false, reason: 'throttled', retryAfter: gate.retryAfter }
   }
   afterResponse('password reset mail', async () => {
@@ -136,7 +136,7 @@ async function mailResetLinks(by: ResetAsked, client: Client): Promise<void> {
     // Per account too: asking by name and by address in turn must not double the mail it gets.
     const gate = await takeAttempt([{ key: `reset:account:${recipient.id}`, limit: getEnv().THROTTLE_MAIL_PER_ACCOUNT }])
     if (!gate.ok) {
-      await recordAttempt({ kind: 'throttled', targetId: recipient.id, client, detail: { action: 'password_reset_mail' } })
+      await recordRefusal({ targetId: recipient.id, client, detail: { action: 'password_reset_mail' } }, gate.window)
       continue
     }
     if (!(await mayMail(recipient.id, recipient.email, client, 'password_reset_requested'))) continue
@@ -176,7 +176,7 @@ async function mayMail(userId: number, to: string, client: Client, kind: 'email_
   const [local, domain] = to.toLowerCase().split(/@(?=[^@]*$)/)
   const budget = kind === 'email_verification_sent' ? 'unverified' : 'owner'
   const gate = await takeAttempt([{ key: `mail:${budget}:${local!.replace(/\+.*$/, '')}@${domain}`, limit: getEnv().THROTTLE_MAIL_PER_ADDRESS }])
-  if (!gate.ok) await recordAttempt({ kind: 'throttled', targetId: userId, client, detail: { action: 'mail', mail: kind } })
+  if (!gate.ok) await recordRefusal({ targetId: userId, client, detail: { action: 'mail', mail: kind } }, gate.window)
   return gate.ok
 }
 

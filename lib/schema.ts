@@ -106,8 +106,12 @@ export const auditEvents = pgTable(
     ip: text('ip'),
     userAgent: text('user_agent'),
     detail: jsonb('detail').$type<Record<string, string | number | boolean | null>>().notNull().default({}),
+    // For refusals only: a hash naming the throttle window, so that a window's refusals share one
+    // row (lib/audit.ts recordRefusal).
+    windowKey: text('window_key'),
   },
   (t) => [
+    uniqueIndex('audit_events_window_key_idx').on(t.windowKey).where(sql`${t.windowKey} is not null`),
     index('audit_events_target_id_idx').on(t.targetId, t.id),
     index('audit_events_kind_idx').on(t.kind, t.id),
     index('audit_events_at_idx').on(t.at),

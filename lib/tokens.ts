@@ -80,6 +80,15 @@ function derivedKey(label: string): Buffer {
   return key
 }
 
+/**
+ * A keyed hash of text a caller typed that must not be kept: an unknown username may be a
+ * password typed into the wrong field. The same text gives the same value (a spray over one name
+ * shows in the audit log, a throttle counts it), and nothing turns it back without AUTH_SECRET.
+ */
+export function fingerprint(typed: string): string {
+  return createHmac('sha256', derivedKey('passgate typed text v1')).update(typed).digest('base64url').slice(0, 22)
+}
+
 function refreshMac(sessionId: string, generation: number): Buffer {
   return createHmac('sha256', derivedKey('passgate refresh token v1')).update(`${sessionId}.${generation}`).digest()
 }

@@ -4,6 +4,7 @@ import postgres from 'postgres'
 import { connectionSettings } from '../lib/db'
 import { PASSWORD, ROOT_ADMIN } from './constants'
 import { expectDocumented } from './contract'
+import { lockoutKey } from '../lib/rate-limit'
 
 export { PASSWORD, ROOT_ADMIN }
 
@@ -159,7 +160,7 @@ export async function withSql<T>(run: (sql: postgres.Sql) => Promise<T>): Promis
  * under the per-username throttle; tests/api/trust.spec.ts does it on a server of its own).
  */
 export function lockOut(username: string): Promise<unknown> {
-  return withSql((sql) => sql`insert into throttles (key, hits, reset_at) values (${`login:failures:${username.toLowerCase()}`}, 100, now() + interval '30 days')`)
+  return withSql((sql) => sql`insert into throttles (key, hits, reset_at) values (${lockoutKey(username)}, 100, now() + interval '30 days')`)
 }
 
 /**

@@ -209,14 +209,19 @@ test.describe('the audit log', () => {
     expect(byKind('login_failed').detail).toMatchObject({ username, reason: 'invalid_credentials' })
     expect(byKind('password_changed').detail).toEqual({ sessions_ended: 0 })
     expect(byKind('user_disabled')).toMatchObject({ actor_id: admin.id, actor: admin.username, target: username })
-    // A failed login for a name nobody has is recorded with the name tried; a "name" that cannot
-    // be one (a password typed into the wrong field) is not kept.
+    // A failed login for a name nobody has keeps only the name's fingerprint (the same each time,
+    // so a spray over one name shows): the name may be a password typed into the wrong field.
     const misplaced = `${password} typed as the name`
-    expect((await requestToken(misplaced, password)).status).toBe(401)
+    const agent = { 'user-agent': `fingerprint-test ${Date.now()}` }
+    for (const name of [nobody, misplaced, nobody.toUpperCase()]) expect((await requestToken(name, password, agent)).status).toBe(401)
     const failures = await audit(admin.token, '?kind=login_failed')
-    expect(failures.items.some((item) => item.target_id === null && item.detail.username === nobody)).toBe(true)
-    expect(failures.items.some((item) => item.detail.username === `(not a username, ${misplaced.length} characters)`)).toBe(true)
+    const fingerprints = failures.items.filter((item) => item.user_agent === agent['user-agent']).map((item) => item.detail.unknown_username).reverse()
+    expect(fingerprints).toHaveLength(3)
+    expect(fingerprints.every((value) => typeof value === 'string' && /^[A-Za-z0-9_-]{22}$/.test(value))).toBe(true)
+    expect(fingerprints[0], 'one name in any letter case, one fingerprint').toBe(fingerprints[2])
+    expect(fingerprints[1]).not.toBe(fingerprints[0])
     expect(JSON.stringify([items, failures])).not.toContain('passphrase')
+    expect(JSON.stringify(failures.items.filter((item) => item.user_agent === agent['user-agent'])).toLowerCase()).not.toContain(nobody.toLowerCase())
   })
 
   test('filters by kind and pages by cursor; a bad filter is 422', async ({ admin }) => {

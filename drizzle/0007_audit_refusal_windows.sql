@@ -1,0 +1,2 @@
+ALTER TABLE "audit_events" ADD COLUMN "window_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "audit_events_window_key_idx" ON "audit_events" USING btree ("window_key") WHERE "audit_events"."window_key" is not null;
