@@ -1,3 +1,4 @@
+import { isHttps } from './client'
 import { getEnv } from './env'
 
 // Requests from other sites: CSRF refusal and CORS for CORS_ORIGINS. Part of every API route's
@@ -17,14 +18,15 @@ export function isCrossSiteWrite(request: Request): boolean {
   // proxies that rewrite Host.
   const site = request.headers.get('sec-fetch-site')
   if (site !== null) return site !== 'same-origin' && site !== 'none'
-  // Otherwise compare Origin (sent with every unsafe request by older browsers) with this host;
-  // "null" (sandboxed or opaque) is never ours. No Origin at all: not a browser.
+  // Otherwise compare Origin (sent with every unsafe request by older browsers) with this origin:
+  // scheme, host and port, so that a page on http://host cannot write to https://host. "null"
+  // (sandboxed or opaque) is never ours. No Origin at all: not a browser.
   const origin = request.headers.get('origin')
   if (origin === null) return false
   const forwarded = getEnv().TRUST_PROXY !== 0 ? request.headers.get('x-forwarded-host') : null
   const host = (forwarded ?? request.headers.get('host') ?? '').split(',')[0]!.trim()
   try {
-    return new URL(origin).host !== host
+    return new URL(origin).origin !== new URL(`${isHttps(request.headers) ? 'https' : 'http'}://${host}`).origin
   } catch {
     return true
   }

@@ -128,6 +128,19 @@ test.describe('CSRF and CORS', () => {
     expect(sameSite.status).toBe(204)
   })
 
+  test('without Fetch Metadata, Origin must match the scheme, host and port, not the host alone', async ({ user }) => {
+    const cookie = await browserSession(user)
+    const { host, port } = new URL(BASE_URL)
+    for (const origin of [`https://${host}`, `https://127.0.0.1:${port}`, `http://127.0.0.1:${Number(port) + 1}`, `http://127.0.0.1`]) {
+      const response = await api('/api/logout', { method: 'POST', headers: { cookie, origin } })
+      expect(response.status, origin).toBe(403)
+    }
+    expect((await api('/api/users/me', { headers: { cookie } })).status).toBe(200)
+    // Behind a proxy that terminates TLS, the forwarded scheme is the page's: a login from it passes.
+    const viaTls = await requestToken(user.username, user.password, { origin: `https://${host}`, 'x-forwarded-proto': 'https' })
+    expect(viaTls.status).toBe(200)
+  })
+
   test('every state-changing method is covered, also under a percent-encoded path', async ({ user }) => {
     const cookie = await browserSession(user)
     const evil = { cookie, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }
