@@ -24,6 +24,7 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   role_changed: 'Role changed',
   key_created: 'Access token created',
   key_deleted: 'Access token deleted',
+  key_rejected: 'Unknown access token',
   email_changed: 'Email address changed',
   email_verification_sent: 'Verification link mailed',
   email_change_notice_sent: 'Old address told of the change',
@@ -48,9 +49,8 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       if (detail.reason === 'credentials_changed') return 'Sign-in refused: the password had just changed'
       return 'Wrong password'
     case 'throttled': {
-      // One row per throttle window; `refused` counts the requests it turned away.
-      const times = typeof detail.refused === 'number' && detail.refused > 1 ? ` (${detail.refused} times)` : ''
-      return `${describeRefusal(detail)}${times}`
+      // One row per throttle window; `count` counts the requests it turned away.
+      return `${describeRefusal(detail)}${timesText(detail)}`
     }
     case 'locked_out':
       return `Locked to new devices after ${typeof detail.failures === 'number' ? detail.failures : 'many'} wrong passwords`
@@ -67,6 +67,8 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
     case 'key_created':
     case 'key_deleted':
       return typeof detail.name === 'string' ? `${KIND_LABELS[kind]}: ${detail.name}` : KIND_LABELS[kind]
+    case 'key_rejected':
+      return `${KIND_LABELS[kind]}${timesText(detail)}`
     case 'role_changed':
       return detail.to === 'admin' ? 'Made admin' : detail.to === 'user' ? 'Made a plain user' : 'Role changed'
     default:
@@ -85,4 +87,9 @@ function describeRefusal(detail: Described['detail']): string {
   if (detail.reason === 'locked_out') return 'Sign-in refused: locked to new devices'
   if (detail.reason === 'successes') return 'Sign-in refused: too many sign-ins'
   return 'Sign-in slowed down: too many attempts'
+}
+
+/** " (145 times)" for an event recorded once per window with a count. */
+function timesText(detail: Described['detail']): string {
+  return typeof detail.count === 'number' && detail.count > 1 ? ` (${detail.count} times)` : ''
 }

@@ -34,6 +34,7 @@ const AUDIT_KINDS = [
   'lockout_cleared',
   'key_created',
   'key_deleted',
+  'key_rejected',
   'email_changed',
   'email_verification_sent',
   'email_change_notice_sent',
@@ -79,24 +80,29 @@ export async function recordAttempt(event: AuditEvent): Promise<void> {
 }
 
 /**
- * Records a request refused by a throttle once per throttle window (`window`, from the refusing
- * Gate): the first refusal writes the row and the log line, the others only count in its
- * `refused`. A flood of refused requests leaves one row a window, not one a request, and cannot
- * bury real events. The window is stored as a hash: it names a throttle key.
+ * Records a refusal by a throttle (or another event that floods can repeat) once per window
+ * (`window`, from the refusing Gate): the first writes the row and the log line, the others only
+ * count in its `count`. A flood of refused requests leaves one row a window, not one a request,
+ * and cannot bury real events. The window is stored as a hash: it names a throttle key.
  */
-export async function recordRefusal(event: Omit<AuditEvent, 'kind'>, window: string): Promise<void> {
+export async function recordOncePerWindow(event: AuditEvent, window: string): Promise<void> {
   const db = await getDb()
-  const refusal = { ...event, kind: 'throttled' as const, detail: { ...event.detail, refused: 1 } }
+  const counted = { ...event, detail: { ...event.detail, count: 1 } }
   const [row] = await db
     .insert(auditEvents)
-    .values({ ...eventRow(refusal), windowKey: createHash('sha256').update(window).digest('base64url') })
+    .values({ ...eventRow(counted), windowKey: createHash('sha256').update(window).digest('base64url') })
     .onConflictDoUpdate({
       target: auditEvents.windowKey,
       targetWhere: sql`${auditEvents.windowKey} is not null`,
-      set: { detail: sql`jsonb_set(${auditEvents.detail}, '{refused}', to_jsonb(coalesce((${auditEvents.detail}->>'refused')::int, 0) + 1))` },
+      set: { detail: sql`jsonb_set(${auditEvents.detail}, '{count}', to_jsonb(coalesce((${auditEvents.detail}->>'count')::int, 0) + 1))` },
     })
-    .returning({ refused: sql<number>`(${auditEvents.detail}->>'refused')::int` })
-  if (row?.refused === 1) logLine(refusal)
+    .returning({ count: sql<number>`(${auditEvents.detail}->>'count')::int` })
+  if (row?.count === 1) logLine(counted)
+}
+
+/** A request a throttle refused, once per window (recordOncePerWindow). */
+export function recordRefusal(event: Omit<AuditEvent, 'kind'>, window: string): Promise<void> {
+  return recordOncePerWindow({ ...event, kind: 'throttled' }, window)
 }
 
 function eventRow(event: AuditEvent) {

@@ -4,7 +4,7 @@ import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSession
 import { getDb } from './db'
 import { getEnv } from './env'
 import { problem, tooManyRequests } from './http'
-import { lookUpKey, looksLikeKey } from './keys'
+import { lookUpKey, looksLikeKey, markKeyUsed } from './keys'
 import { type AuditDetail, deleteOldEvents, recordAttempt, recordEvent, recordRefusal } from './audit'
 import { hashPassword } from './password'
 import { clearBuckets, extendRun, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from './rate-limit'
@@ -211,6 +211,7 @@ async function keyCaller(key: string, client: Client, allowed: KeyScope | undefi
   if (!found.scopes.includes(allowed)) {
     return problem(403, `This token lacks the "${allowed}" scope`, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${allowed}"` })
   }
+  await markKeyUsed(found)
   return { user: found.user, keyId: found.keyId, scopes: found.scopes, via: 'key' }
 }
 

@@ -3,7 +3,8 @@ import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import type { Client } from './client'
 import { type Db, type Tx, getDb } from './db'
 import { getEnv } from './env'
-import { recordEvent } from './audit'
+import { recordAttempt, recordEvent, recordOncePerWindow } from './audit'
+import { afterResponse } from './background'
 import { takeAttempt } from './rate-limit'
 import { apiKeys, users } from './schema'
 import { isSessionUsable } from './sessions'
@@ -154,8 +155,10 @@ function prepareKeyUser(db: Db) {
 
 const keyUserQueries = new WeakMap<Db, ReturnType<typeof prepareKeyUser>>()
 
+type FoundKey = { user: PublicUser; keyId: string; scopes: KeyScope[]; lastUsedAt: Date | null }
+
 export type KeyLookup =
-  | { ok: true; user: PublicUser; keyId: string; scopes: KeyScope[] }
+  | ({ ok: true } & FoundKey)
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'throttled'; retryAfter: number }
 
@@ -172,7 +175,12 @@ export async function lookUpKey(key: string, client: Client): Promise<KeyLookup>
   const address = client.ip
   if (address !== null) {
     const retryAfter = lookups.retryAfter(address)
-    if (retryAfter !== null) return { ok: false, reason: 'throttled', retryAfter }
+    if (retryAfter !== null) {
+      // Once per window and address (and process), without a query for the others: the refusals
+      // of a flood cost nothing.
+      if (lookups.firstRefusal(address)) afterResponse('audit of refused keys', () => recordAttempt({ kind: 'throttled', client, detail: { action: 'key_lookup' } }))
+      return { ok: false, reason: 'throttled', retryAfter }
+    }
   }
   const done = address === null ? () => {} : lookups.start(address)
   let found: Awaited<ReturnType<typeof findKeyUser>>
@@ -182,31 +190,39 @@ export async function lookUpKey(key: string, client: Client): Promise<KeyLookup>
     done()
   }
   if (found === null) {
-    if (address !== null) lookups.fail(address)
+    // Recorded once per window and address, with a count, never any part of the key; after the
+    // answer, which must not wait for (nor fail with) the database.
+    if (address !== null) {
+      const window = `keys:failed:${address}@${lookups.fail(address)}`
+      afterResponse('audit of unknown keys', () => recordOncePerWindow({ kind: 'key_rejected', client }, window))
+    }
     return { ok: false, reason: 'invalid' }
   }
   return { ok: true, ...found }
 }
 
-async function findKeyUser(keyHash: string): Promise<{ user: PublicUser; keyId: string; scopes: KeyScope[] } | null> {
+async function findKeyUser(keyHash: string): Promise<FoundKey | null> {
   const db = await getDb()
   let query = keyUserQueries.get(db)
   if (query === undefined) keyUserQueries.set(db, (query = prepareKeyUser(db)))
   const [row] = await query.execute({ keyHash })
-  if (row === undefined) return null
-  if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_SECONDS * 1000) {
-    // Guarded in SQL too, so that several instances write at most about once a minute between them.
-    await db
-      .update(apiKeys)
-      .set({ lastUsedAt: sql`now()` })
-      .where(
-        and(
-          eq(apiKeys.id, row.keyId),
-          or(isNull(apiKeys.lastUsedAt), sql`${apiKeys.lastUsedAt} < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})`),
-        ),
-      )
-  }
-  return { user: toPublicUser(row), keyId: row.keyId, scopes: row.scopes as KeyScope[] }
+  return row === undefined ? null : { user: toPublicUser(row), keyId: row.keyId, scopes: row.scopes as KeyScope[], lastUsedAt: row.lastUsedAt }
+}
+
+/** Marks a key used, once the request it came with was let in (a key refused for its scope was not used). */
+export async function markKeyUsed(found: FoundKey): Promise<void> {
+  if (found.lastUsedAt !== null && Date.now() - found.lastUsedAt.getTime() <= LAST_USED_RESOLUTION_SECONDS * 1000) return
+  const db = await getDb()
+  // Guarded in SQL too, so that several instances write at most about once a minute between them.
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(
+      and(
+        eq(apiKeys.id, found.keyId),
+        or(isNull(apiKeys.lastUsedAt), sql`${apiKeys.lastUsedAt} < now() - make_interval(secs => ${LAST_USED_RESOLUTION_SECONDS})`),
+      ),
+    )
 }
 
 /**
@@ -219,14 +235,15 @@ const MAX_ADDRESSES = 10_000
 /** Lookups one address may have waiting on the database at once. */
 const MAX_IN_FLIGHT = 100
 
-type LookupState = { failures: Map<string, { hits: number; resetAt: number }>; inFlight: Map<string, number> }
+type FailureWindow = { hits: number; resetAt: number; refusalRecorded: boolean }
+type LookupState = { failures: Map<string, FailureWindow>; inFlight: Map<string, number> }
 const globalForKeys = globalThis as unknown as { keyLookups?: LookupState }
 
 const lookups = {
   get state(): LookupState {
     return (globalForKeys.keyLookups ??= { failures: new Map(), inFlight: new Map() })
   },
-  window(address: string): { hits: number; resetAt: number } | undefined {
+  window(address: string): FailureWindow | undefined {
     const window = lookups.state.failures.get(address)
     if (window === undefined || window.resetAt > Date.now()) return window
     lookups.state.failures.delete(address)
@@ -248,17 +265,27 @@ const lookups = {
       else inFlight.set(address, left)
     }
   },
-  fail(address: string): void {
+  /** Counts a failure; gives when its window ends (which names the window). */
+  fail(address: string): number {
     const window = lookups.window(address)
     if (window !== undefined) {
       window.hits += 1
-      return
+      return window.resetAt
     }
     const { failures } = lookups.state
-    failures.set(address, { hits: 1, resetAt: Date.now() + getEnv().THROTTLE_WINDOW_SECONDS * 1000 })
+    const resetAt = Date.now() + getEnv().THROTTLE_WINDOW_SECONDS * 1000
+    failures.set(address, { hits: 1, resetAt, refusalRecorded: false })
     for (const oldest of failures.keys()) {
       if (failures.size <= MAX_ADDRESSES) break
       failures.delete(oldest)
     }
+    return resetAt
+  },
+  /** True for the first refusal in the address's failure window (refusals for lookups in flight alone, before any failure, are not recorded). */
+  firstRefusal(address: string): boolean {
+    const window = lookups.window(address)
+    if (window === undefined || window.refusalRecorded) return false
+    window.refusalRecorded = true
+    return true
   },
 }

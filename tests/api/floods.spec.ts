@@ -36,7 +36,7 @@ test('150 wrong logins for one name leave a handful of audit rows with a count, 
   expect(items.filter((item) => item.kind === 'login_failed')).toHaveLength(5)
   const refused = items.filter((item) => item.kind === 'throttled')
   expect(refused).toHaveLength(1)
-  expect(refused[0]!.detail).toEqual({ action: 'login', username: user.username, refused: 145 })
+  expect(refused[0]!.detail).toEqual({ action: 'login', username: user.username, count: 145 })
 })
 
 test('a password typed into the username field is kept nowhere: not in the audit log, the throttles or the log', async ({ admin }) => {
@@ -61,7 +61,7 @@ test('a password typed into the username field is kept nowhere: not in the audit
 
 test('the log has one line per refusing window, not per request, and never a name typed for no account', async () => {
   test.setTimeout(90_000)
-  const server = startServer(3144, { LOG_LEVEL: 'info', DATA_DIR: freshDataDir('floods'), THROTTLE_LOGIN_PER_IP: '1000' })
+  const server = startServer(3144, { LOG_LEVEL: 'info', DATA_DIR: freshDataDir('floods'), THROTTLE_KEY_FAILURES_PER_IP: '20' })
   try {
     await waitForHealth(server)
     const user = await signUp({}, server.url)
@@ -69,13 +69,32 @@ test('the log has one line per refusing window, not per request, and never a nam
     await guess(typed, 3, server.url)
     expect((await guess(user.username, 150, server.url)).filter((status) => status === 429)).toHaveLength(145)
     expect((await requestToken(user.username, PASSWORD, {}, server.url)).status).toBe(429) // still in the window
-    expect((await me('pgk_' + 'x'.repeat(43), server.url)).status).toBe(401)
-    await expect.poll(() => server.output()).toContain('"event":"throttled"')
+    // Made-up personal access tokens: 20 failures a window, then refusals before any query.
+    const keys = Array.from({ length: 30 }, (_, i) => `pgk_${String(i).padStart(43, 'x')}`)
+    const keyStatuses = []
+    for (const key of keys) keyStatuses.push((await me(key, server.url)).status)
+    expect(keyStatuses.filter((status) => status === 401)).toHaveLength(20)
+    expect(keyStatuses.filter((status) => status === 429)).toHaveLength(10)
     const lines = server.output().split('\n').filter((line) => line.startsWith('{'))
     expect(lines.filter((line) => line.includes('"event":"login_failed"'))).toHaveLength(8)
-    expect(lines.filter((line) => line.includes('"event":"throttled"'))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes('"event":"throttled"'))).toHaveLength(2)
+    expect(lines.filter((line) => line.includes('"event":"throttled"') && line.includes('"action":"key_lookup"'))).toHaveLength(1)
+    expect(lines.filter((line) => line.includes('"event":"key_rejected"'))).toHaveLength(1)
     expect(server.output().toLowerCase()).not.toContain(typed.toLowerCase())
+    for (const key of keys) expect(server.output()).not.toContain(key.slice(4, 20))
   } finally {
     await server.stop()
   }
+})
+
+test('made-up keys are audited once per window with a count, and never a piece of the key', async ({ admin }) => {
+  const rejected = async () => (await (await api('/api/audit?kind=key_rejected', { headers: bearer(admin.token) })).json()).items as AuditItem[]
+  const before = await rejected()
+  const made = Array.from({ length: 5 }, (_, i) => `pgk_${String(i).padStart(43, 'q')}`)
+  for (const key of made) expect((await me(key)).status).toBe(401)
+  // Recorded after the answers: at most one new row (a window may have just begun), counting them.
+  await expect.poll(async () => Math.max(0, ...(await rejected()).map((item) => Number(item.detail.count))), { timeout: 10_000 }).toBeGreaterThanOrEqual(5)
+  const after = await rejected()
+  expect(after.length - before.length).toBeLessThanOrEqual(1)
+  expect(JSON.stringify(after)).not.toContain('qqqq')
 })

@@ -57,6 +57,10 @@ test('a read key reads; only a write key changes notes; no key manages anything'
   expect(denied.status).toBe(403)
   expect(denied.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="write"')
   expect(await denied.json()).toEqual({ detail: 'This token lacks the "write" scope' })
+  // Refused is not used: nor is a key on a route that takes none.
+  expect((await api('/api/sessions', { headers: bearer(reader.key) })).status).toBe(403)
+  const listed = await (await api('/api/keys', { headers: bearer(token) })).json()
+  expect(listed.find((key: { id: string }) => key.id === reader.id).last_used_at).toBeNull()
 
   const note = await postJson('/api/notes', { text: 'from a write key' }, bearer(writer.key))
   expect(note.status).toBe(201)

@@ -199,9 +199,9 @@ test.describe('password reset', () => {
     }
     // The other three are refused after their answers, in one audit row that counts them.
     const refused = async () => (await (await api(`/api/audit?user_id=${user.id}&kind=throttled`, { headers: bearer(admin.token) })).json()).items
-    await expect.poll(async () => (await refused())[0]?.detail.refused, { timeout: 15_000 }).toBe(3)
+    await expect.poll(async () => (await refused())[0]?.detail.count, { timeout: 15_000 }).toBe(3)
     expect(await refused()).toHaveLength(1)
-    expect((await refused())[0].detail).toEqual({ action: 'password_reset_mail', refused: 3 })
+    expect((await refused())[0].detail).toEqual({ action: 'password_reset_mail', count: 3 })
     await waitForMail(user.email, { subject: RESET, count: 3 })
     expect(mailsTo(user.email, RESET)).toHaveLength(3)
   })
