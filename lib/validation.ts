@@ -22,11 +22,31 @@ function text() {
  * paragraph separators, and no bidirectional overrides or isolates, which could make a name read
  * differently where an admin sees it (a key named to look like another). Emoji sequences stay.
  */
-function line(what: string, max: number) {
+function line(what: string, max: number, required = false) {
   return text()
     .max(max, `${what} must be at most ${max} characters`)
     .refine((value) => !/\p{Cc}/u.test(value), `${what} must not contain control characters`)
     .refine((value) => !/[\u2028\u2029\u202A-\u202E\u2066-\u2069]/u.test(value), `${what} must not contain line separators or text-direction characters`)
+    .refine(
+      (value) => (required ? visible(value) !== '' : value === '' || visible(value) !== ''),
+      required ? `${what} must not be empty` : `${what} must not be blank`,
+    )
+}
+
+/** The text without default-ignorable code points (zero-width spaces and joiners, fillers, variation selectors: they show nothing) and surrounding spaces. */
+const visible = (value: string): string => value.replace(/\p{Default_Ignorable_Code_Point}/gu, '').trim()
+
+/**
+ * A name (a person's, a key's) as `line` allows it, without the invisible characters that make a
+ * name look blank or like another: zero-width space, word joiner, BOM, soft hyphen, invisible
+ * operators, Hangul fillers. The joiners ZWJ and ZWNJ stay: scripts (Persian, Indic) and emoji
+ * sequences need them.
+ */
+function name(what: string, max: number, required = false) {
+  return line(what, max, required).refine(
+    (value) => !/[\u00AD\u115F\u1160\u180E\u200B\u2060-\u2064\u3164\uFEFF\uFFA0]/u.test(value),
+    `${what} must not contain zero-width or invisible characters`,
+  )
 }
 
 export const UsernameSchema = z
@@ -47,7 +67,7 @@ export const PASSWORD_HINT = `At least ${PASSWORD_MIN_CHARS} characters (at most
 
 export const EmailSchema = z.email('Enter a valid email address').max(254, 'Email must be at most 254 characters')
 
-export const FullNameSchema = line('Full name', 100)
+export const FullNameSchema = name('Full name', 100)
 
 export const isNotUsername = (password: string, username: string): boolean => password.toLowerCase() !== username.toLowerCase()
 export const NOT_USERNAME = 'Password must not be the username'
@@ -69,7 +89,7 @@ export function changePasswordSchema(username: string) {
     .refine((body) => isNotUsername(body.new_password, username), { path: ['new_password'], message: NOT_USERNAME })
 }
 
-const NoteTextSchema = line('Text', 1000).refine((value) => value.trim().length > 0, 'Text must not be empty')
+const NoteTextSchema = line('Text', 1000, true)
 
 /** `POST /api/notes`. */
 export const NewNoteSchema = z.strictObject({ text: NoteTextSchema, completed: z.boolean().default(false) })
@@ -84,7 +104,7 @@ export type KeyScope = (typeof KEY_SCOPES)[number]
 
 /** `POST /api/keys`: scopes `["read"]` or `["read", "write"]` (write without read makes no sense). */
 export const NewKeySchema = z.strictObject({
-  name: line('Name', 100).refine((value) => value.trim().length > 0, 'Name must not be empty'),
+  name: name('Name', 100, true),
   scopes: z
     .array(z.enum(KEY_SCOPES))
     .refine((scopes) => scopes.includes('read') && new Set(scopes).size === scopes.length, 'Scopes must be ["read"] or ["read", "write"]')

@@ -5,7 +5,7 @@ import { normalizeIp } from '../../lib/client'
 import { hashPassword, verifyPassword } from '../../lib/password'
 import { signAccessToken, verifyAccessToken } from '../../lib/tokens'
 import { safeNextPath } from '../../lib/next-path'
-import { PasswordSchema, SignUpSchema } from '../../lib/validation'
+import { NewKeySchema, NewNoteSchema, PasswordSchema, ProfileSchema, SignUpSchema } from '../../lib/validation'
 
 const secret = new TextEncoder().encode(process.env.AUTH_SECRET)
 
@@ -135,6 +135,27 @@ test.describe('client addresses, one canonical form per client', () => {
   for (const [raw, expected] of cases) {
     test(`${JSON.stringify(raw)} -> ${expected}`, () => {
       expect(normalizeIp(raw)).toBe(expected)
+    })
+  }
+})
+
+test.describe('text that shows nothing', () => {
+  const cases: [string, string, unknown, boolean][] = [
+    ['a note of one zero-width space', 'note', { text: '\u200B' }, false],
+    ['a note of joiners, a word joiner and a BOM', 'note', { text: '\u200D\u200C\u2060\uFEFF ' }, false],
+    ['a note with a zero-width space inside words', 'note', { text: 'buy\u200Bmilk' }, true],
+    ['a key name of zero-width characters', 'key', { name: '\u200B\u200B', scopes: ['read'] }, false],
+    ['a key name with a zero-width space', 'key', { name: 'ci\u200Bdeploy', scopes: ['read'] }, false],
+    ['a key name with an emoji sequence (ZWJ)', 'key', { name: 'deploy 👩\u200D💻', scopes: ['read'] }, true],
+    ['a full name of a Hangul filler', 'profile', { full_name: '\u3164' }, false],
+    ['a full name with a soft hyphen', 'profile', { full_name: 'Ada\u00ADLovelace' }, false],
+    ['a Persian full name with a ZWNJ', 'profile', { full_name: 'می\u200Cخواهم' }, true],
+    ['an empty full name (cleared)', 'profile', { full_name: '' }, true],
+  ]
+  const schemas = { note: NewNoteSchema, key: NewKeySchema, profile: ProfileSchema }
+  for (const [name, kind, body, ok] of cases) {
+    test(`${ok ? 'accepts' : 'refuses'} ${name}`, () => {
+      expect(schemas[kind as keyof typeof schemas].safeParse(body).success).toBe(ok)
     })
   }
 })
