@@ -47,6 +47,9 @@ const schema = z
     BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
     // Worker threads that run bcrypt (lib/password.ts); unset, one per core.
     HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+    // Their nice value on Linux (0-19): higher lets cheap requests go first, lower keeps sign-in
+    // quick when cheap requests flood the cores (docs/decisions/008-processes-and-hash-workers.md).
+    HASH_NICE: z.coerce.number().int().min(0).max(19).default(19),
     // Seconds in which a just-rotated refresh token still answers with its successor (two tabs
     // refreshing at once), instead of counting as reuse.
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),

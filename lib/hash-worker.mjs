@@ -1,13 +1,15 @@
 // One bcrypt operation per task, in a worker thread of the pool in lib/password.ts. Plain
 // JavaScript, loaded by the worker from this file (not bundled by Next).
 import os from 'node:os'
+import { workerData } from 'node:worker_threads'
 import bcrypt from 'bcryptjs'
 
 // On Linux, scheduling priority is per thread: this lowers this worker only (libuv's
-// setpriority(PRIO_PROCESS, 0) acts on the calling thread). While hashes queue, a request that
-// needs a few milliseconds of the request thread still gets them. Elsewhere it would lower the
-// whole process, so it is left alone.
-if (process.platform === 'linux') os.setPriority(19)
+// setpriority(PRIO_PROCESS, 0) acts on the calling thread), to HASH_NICE (lib/password.ts): cheap
+// requests come first, yet hashing keeps a share of a busy core
+// (docs/decisions/008-processes-and-hash-workers.md). Elsewhere it would lower the whole process,
+// so it is left alone.
+if (process.platform === 'linux' && workerData.nice > 0) os.setPriority(workerData.nice)
 
 /** @param {{ op: 'hash', password: string, cost: number } | { op: 'compare', password: string, hash: string }} task */
 export default function run(task) {

@@ -1,4 +1,4 @@
-// `npm run bench [-- --duration=5 --connections=16 --storm=8 --stores=postgres,embedded]`: load
+// `npm run bench [-- --duration=5 --connections=16 --storm=8 --flood=32 --stores=postgres,embedded]`: load
 // figures for the production build on this machine. Builds if the build is missing or older than
 // the sources, starts `npm start` on PostgreSQL (DATABASE_URL, default the local `test` database)
 // and on a fresh embedded store, and drives it with wrk (installed with apt when missing): a
@@ -15,6 +15,7 @@ const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(
 const duration = Number(flags.duration ?? 5)
 const connections = Number(flags.connections ?? 16)
 const stormConnections = Number(flags.storm ?? 8)
+const floodConnections = Number(flags.flood ?? 32)
 const stores = (flags.stores ?? 'postgres,embedded').split(',')
 const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const cores = os.availableParallelism()
@@ -270,11 +271,49 @@ end`)
   try {
     const { token } = await setUp()
     const me = luaScript('me-multi', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token}"`)
+    const badToken = luaScript('bad-multi', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token.slice(0, -4)}AAAA"`)
+    const logIn = luaScript('login-multi', `
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/token", { ["Content-Type"] = "application/x-www-form-urlencoded" },
+    "username=${run}_" .. (counter % ${USERS}) .. "&password=${PASSWORD.replaceAll(' ', '+')}")
+end`)
     rows.push(row(store, 'c-multi', `GET /api/users/me, WEB_CONCURRENCY=${cores}`, await measure(me, duration, connections, { warmUp: 6 })))
+    // The other way round from (d): cheap requests nobody needs a password for saturate the cores
+    // while one client signs in, one login after another. Hashing must keep a share of the CPU.
+    await measure(badToken, 1, floodConnections, { warmUp: 1 })
+    const flood = wrk(badToken, duration + 2, floodConnections)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const logins = await signInLoop(`${run}_1`, duration)
+    rows.push({ store, scenario: 'g', what: `one client signing in, one login after another, during (g-flood), WEB_CONCURRENCY=${cores}`, ...logins, generatorCpu: 0 })
+    rows.push(row(store, 'g-flood', `bad tokens (401) from ${floodConnections} connections`, await flood, false))
+    await new Promise((resolve) => setTimeout(resolve, hashing.settle * 1000))
+    const storm = wrk(logIn, duration + 1, stormConnections)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    rows.push(row(store, 'd-multi', `GET /api/users/me during a login storm (${stormConnections} connections), WEB_CONCURRENCY=${cores}`, await wrk(me, duration, connections)))
+    await storm
     return { rows, rss, multiRss: rssMb(multi.child.pid!) }
   } finally {
     await multi.stop()
   }
+}
+
+/** Logins by one client, each after the last, for `seconds`: their rate and latencies. */
+async function signInLoop(username: string, seconds: number): Promise<Pick<Row, 'rps' | 'p50' | 'p99' | 'errors'>> {
+  const times: number[] = []
+  let errors = 0
+  const started = performance.now()
+  while (performance.now() - started < seconds * 1000) {
+    const sent = performance.now()
+    const response = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })
+    await response.arrayBuffer()
+    if (response.status !== 200) errors++
+    times.push(performance.now() - sent)
+  }
+  const sorted = [...times].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!
+  return { rps: times.length / ((performance.now() - started) / 1000), p50: at(0.5), p99: at(0.99), errors }
 }
 
 function fmt(value: number, digits = 1): string {
@@ -286,7 +325,7 @@ async function main(): Promise<void> {
   ensureBuild()
   ensureWrk()
   const bcryptRate = singleCoreBcryptRate()
-  console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${duration} s per scenario, ${connections} connections (${stormConnections} for logins and sign-ups), BCRYPT_COST=12, HASH_WORKERS=${process.env.HASH_WORKERS ?? cores}.`)
+  console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${duration} s per scenario, ${connections} connections (${stormConnections} for logins and sign-ups), BCRYPT_COST=12, HASH_WORKERS=${process.env.HASH_WORKERS ?? cores}, HASH_NICE=${process.env.HASH_NICE ?? 'default'}.`)
   console.log(`bcryptjs on one core of this machine: ${fmt(bcryptRate, 2)} compares/s at cost 12.`)
   const results: { store: string; rows: Row[]; rss: number; multiRss?: number }[] = []
   for (const store of stores) results.push({ store, ...(await benchStore(store)) })
@@ -303,7 +342,13 @@ async function main(): Promise<void> {
       'c/f (target >= 0.85)': by('c').rps / by('f').rps,
       'd p99 / c p99 (target <= 2)': by('d').p99 / by('c').p99,
       'logins / single-core bcrypt (target >= 1.8)': by('b').rps / bcryptRate,
-      ...(rows.some((r) => r.scenario === 'c-multi') ? { [`c with ${cores} processes / c (target >= 1.6)`]: by('c-multi').rps / by('c').rps } : {}),
+      ...(rows.some((r) => r.scenario === 'c-multi')
+        ? {
+            [`c with ${cores} processes / c (target >= 1.6)`]: by('c-multi').rps / by('c').rps,
+            'g login p99 ms under a flood (target <= 2000)': by('g').p99,
+            'd-multi p99 / c-multi p99 (target <= 2)': by('d-multi').p99 / by('c-multi').p99,
+          }
+        : {}),
     }
     console.log(`${store}: ${Object.entries(ratios).map(([name, value]) => `${name} ${fmt(value, 2)}`).join('; ')}; server RSS after the run ${rss} MB${multiRss === undefined ? '' : ` (${multiRss} MB for ${cores} processes)`}`)
     for (const r of rows) {
