@@ -142,6 +142,22 @@ function luaScript(name: string, body: string): string {
   return file
 }
 
+/** GET /api/users/me with this bearer token (an access token, a key, or a forged one). */
+function meScript(name: string, bearer: string): string {
+  return luaScript(name, `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${bearer}"`)
+}
+
+/** Logins with the right password, round-robin over the USERS accounts setUp() made. */
+function loginScript(name: string): string {
+  return luaScript(name, `
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/token", { ["Content-Type"] = "application/x-www-form-urlencoded" },
+    "username=${run}_" .. (counter % ${USERS}) .. "&password=${PASSWORD.replaceAll(' ', '+')}")
+end`)
+}
+
 type Result = { requests: number; duration_us: number; p50_us: number; p99_us: number; socket_errors: number; non2xx: number; generatorCpu: number }
 
 /**
@@ -234,16 +250,10 @@ request = function()
   return wrk.format("POST", "/api/users", { ["Content-Type"] = "application/json" },
     string.format('{"username":"%s_%s%d","password":"${PASSWORD}"}', "${run}", tag, counter))
 end`)
-    const logIn = luaScript('login', `
-local counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("POST", "/api/token", { ["Content-Type"] = "application/x-www-form-urlencoded" },
-    "username=${run}_" .. (counter % ${USERS}) .. "&password=${PASSWORD.replaceAll(' ', '+')}")
-end`)
-    const me = luaScript('me', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token}"`)
-    const withKey = luaScript('key', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${key}"`)
-    const badToken = luaScript('bad', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token.slice(0, -4)}AAAA"`)
+    const logIn = loginScript('login')
+    const me = meScript('me', token)
+    const withKey = meScript('key', key)
+    const badToken = meScript('bad', `${token.slice(0, -4)}AAAA`)
     // A handler that does nothing but answer JSON, through the same route() pipeline: the
     // catch-all's 404 for unknown API paths.
     const noOp = luaScript('noop', `wrk.path = "/api/no-op"`)
@@ -270,15 +280,9 @@ end`)
   const multi = await startServer(store, cores)
   try {
     const { token } = await setUp()
-    const me = luaScript('me-multi', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token}"`)
-    const badToken = luaScript('bad-multi', `wrk.path = "/api/users/me"\nwrk.headers["Authorization"] = "Bearer ${token.slice(0, -4)}AAAA"`)
-    const logIn = luaScript('login-multi', `
-local counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("POST", "/api/token", { ["Content-Type"] = "application/x-www-form-urlencoded" },
-    "username=${run}_" .. (counter % ${USERS}) .. "&password=${PASSWORD.replaceAll(' ', '+')}")
-end`)
+    const me = meScript('me-multi', token)
+    const badToken = meScript('bad-multi', `${token.slice(0, -4)}AAAA`)
+    const logIn = loginScript('login-multi')
     rows.push(row(store, 'c-multi', `GET /api/users/me, WEB_CONCURRENCY=${cores}`, await measure(me, duration, connections, { warmUp: 6 })))
     // The other way round from (d): cheap requests nobody needs a password for saturate the cores
     // while one client signs in, one login after another. Hashing must keep a share of the CPU.
