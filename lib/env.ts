@@ -45,7 +45,10 @@ const schema = z
     ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
     REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
     BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
-    // Worker threads that run bcrypt (lib/password.ts); unset, one per core.
+    // Server processes `npm start` runs (scripts/start.mjs checks it and starts them).
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    // Worker threads per process that run bcrypt (lib/password.ts); unset, the cores shared out
+    // among the WEB_CONCURRENCY processes (at least one each).
     HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
     // Their nice value on Linux (0-19): higher lets cheap requests go first, lower keeps sign-in
     // quick when cheap requests flood the cores (docs/decisions/008-processes-and-hash-workers.md).

@@ -17,13 +17,16 @@ import { getEnv } from './env'
 const shared = globalThis as typeof globalThis & { passgateHashPool?: Piscina }
 
 function runInPool(task: { op: 'hash'; password: string; cost: number } | { op: 'compare'; password: string; hash: string }): Promise<unknown> {
-  const threads = getEnv().HASH_WORKERS ?? os.availableParallelism()
+  const env = getEnv()
+  // The cores, shared out among the server processes: more hash threads than cores add no
+  // logins per second, and take more CPU from requests during a login storm.
+  const threads = env.HASH_WORKERS ?? Math.max(1, Math.floor(os.availableParallelism() / env.WEB_CONCURRENCY))
   shared.passgateHashPool ??= new Piscina({
     filename: path.resolve(/*turbopackIgnore: true*/ process.cwd(), 'lib/hash-worker.mjs'),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
-    workerData: { nice: getEnv().HASH_NICE },
+    workerData: { nice: env.HASH_NICE },
   })
   return shared.passgateHashPool.run(task)
 }

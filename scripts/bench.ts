@@ -286,10 +286,12 @@ end`)
     rows.push(row(store, 'c-multi', `GET /api/users/me, WEB_CONCURRENCY=${cores}`, await measure(me, duration, connections, { warmUp: 6 })))
     // The other way round from (d): cheap requests nobody needs a password for saturate the cores
     // while one client signs in, one login after another. Hashing must keep a share of the CPU.
+    // Long enough for a few dozen logins even when each takes a second.
+    const loginSeconds = Math.max(3 * duration, 20)
     await measure(badToken, 1, floodConnections, { warmUp: 1 })
-    const flood = wrk(badToken, duration + 2, floodConnections)
+    const flood = wrk(badToken, loginSeconds + 2, floodConnections)
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    const logins = await signInLoop(`${run}_1`, duration)
+    const logins = await signInLoop(`${run}_1`, loginSeconds)
     rows.push({ store, scenario: 'g', what: `one client signing in, one login after another, during (g-flood), WEB_CONCURRENCY=${cores}`, ...logins, generatorCpu: 0 })
     rows.push(row(store, 'g-flood', `bad tokens (401) from ${floodConnections} connections`, await flood, false))
     await new Promise((resolve) => setTimeout(resolve, hashing.settle * 1000))
@@ -329,7 +331,7 @@ async function main(): Promise<void> {
   ensureBuild()
   ensureWrk()
   const bcryptRate = singleCoreBcryptRate()
-  console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${duration} s per scenario, ${connections} connections (${stormConnections} for logins and sign-ups), BCRYPT_COST=12, HASH_WORKERS=${process.env.HASH_WORKERS ?? cores}, HASH_NICE=${process.env.HASH_NICE ?? 'default'}.`)
+  console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${duration} s per scenario, ${connections} connections (${stormConnections} for logins and sign-ups), BCRYPT_COST=12, HASH_WORKERS=${process.env.HASH_WORKERS ?? `the cores shared out`}, HASH_NICE=${process.env.HASH_NICE ?? 'default'}.`)
   console.log(`bcryptjs on one core of this machine: ${fmt(bcryptRate, 2)} compares/s at cost 12.`)
   const results: { store: string; rows: Row[]; rss: number; multiRss?: number }[] = []
   for (const store of stores) results.push({ store, ...(await benchStore(store)) })
