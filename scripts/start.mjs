@@ -8,6 +8,7 @@
 // (docs/decisions/008-processes-and-hash-workers.md).
 import cluster from 'node:cluster'
 import http from 'node:http'
+import net from 'node:net'
 import { parseArgs } from 'node:util'
 
 // `npm start` serves a production build, so it is production whatever NODE_ENV says: Next would
@@ -54,15 +55,21 @@ if (processes > 1 && cluster.isPrimary) {
   let stopping = false
   const startedAt = new Map()
   const fork = () => startedAt.set(cluster.fork().id, Date.now())
+  // Over IPC rather than as a signal, so that a worker which also got the signal itself (the
+  // whole process group was signalled) cannot take the primary's word for a second signal.
+  const tell = (message) => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message, () => {})
+  }
   for (let i = 0; i < processes; i++) fork()
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - startedAt.get(worker.id)
     startedAt.delete(worker.id)
-    // A worker that fails at start (bad configuration) fails the same way again: stop, do not loop.
-    if (!stopping && lived < 10_000) {
+    // A worker that fails at start (bad configuration) fails the same way again: stop, do not
+    // loop. One that exits 0 was stopped on its own (a signal to it alone) and had drained.
+    if (!stopping && code !== 0 && lived < 10_000) {
       stopping = true
       process.exitCode = code ?? 1
-      for (const other of Object.values(cluster.workers ?? {})) other?.kill('SIGTERM')
+      tell({ passgate: 'stop', signal: 'SIGTERM' })
     }
     if (stopping) {
       if (code !== 0 && code !== null) process.exitCode ||= code
@@ -72,34 +79,64 @@ if (processes > 1 && cluster.isPrimary) {
     console.error(`passgate: server process ${worker.process.pid} exited (${signal ?? code}); starting another`)
     fork()
   })
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
+  onStopSignals(
+    (signal) => {
       stopping = true
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.kill(signal)
-    })
-  }
+      tell({ passgate: 'stop', signal })
+    },
+    (signal) => tell({ passgate: 'halt', signal }),
+  )
 } else {
   await serve()
+}
+
+/**
+ * Calls `drain` on the first SIGINT or SIGTERM, and `halt` on one that comes a second or more
+ * after it; returns the function that starts the stop otherwise (a worker told by the primary).
+ * One stop is often delivered twice: a signal to the process group (Ctrl-C in a terminal,
+ * systemd's KillMode=control-group) reaches a worker directly and again from the primary, and
+ * npm passes a terminal's Ctrl-C on to the process that already had it. Only a later signal is
+ * the operator's deliberate second one.
+ */
+function onStopSignals(drain, halt) {
+  let since
+  const begin = (signal) => {
+    if (since !== undefined) return
+    since = Date.now()
+    drain(signal)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => (since === undefined ? begin(signal) : Date.now() - since >= 1_000 && halt(signal)))
+  }
+  return begin
 }
 
 async function serve() {
   let stopping = false
   let app
   let server
+  // Each socket's response in progress: a stop tells them all to close their connection after it.
+  const responding = new Map()
   // Installed before Next starts (which opens the database): a stop during start-up still closes it.
-  const stop = async (signal) => {
-    if (stopping) {
-      console.error(`passgate: ${signal} again: stopping at once`)
-      process.exit(1)
-    }
+  const drain = async (signal) => {
     stopping = true
+    let cut = 0
     console.log(`passgate: ${signal}: finishing the requests in flight (at most ${shutdownSeconds} s), then stopping`)
     if (server !== undefined) {
-      const drained = new Promise((resolve) => server.close(resolve))
-      // Keep-alive connections are closed as soon as they are idle; past the timeout, all of them.
-      const idle = setInterval(() => server.closeIdleConnections(), 100)
-      const deadline = setTimeout(() => server.closeAllConnections(), shutdownSeconds * 1000)
+      for (const response of responding.values()) if (!response.headersSent) response.setHeader('Connection', 'close')
+      // net.Server's close: no new connections. Not http.Server's, which also closes idle
+      // keep-alive connections at once, racing a request a client is sending on one right now
+      // (and stops enforcing the header and request deadlines). Those are closed after a second,
+      // by which time a client that was about to use one has, and got `Connection: close`.
+      const drained = new Promise((resolve) => net.Server.prototype.close.call(server, resolve))
+      let idle
+      const grace = setTimeout(() => (idle = setInterval(() => server.closeIdleConnections(), 100)), 1_000)
+      const deadline = setTimeout(() => {
+        cut = responding.size
+        server.closeAllConnections()
+      }, shutdownSeconds * 1000)
       await drained
+      clearTimeout(grace)
       clearInterval(idle)
       clearTimeout(deadline)
     }
@@ -110,10 +147,20 @@ async function serve() {
       () => true,
       (error) => console.error(`passgate: while closing the database: ${error}`),
     )
-    if (closed) console.log(`passgate: stopped: requests finished${closing === undefined ? '' : ', database closed'}`)
+    const requests = cut === 0 ? 'requests finished' : `${cut} request(s) still in flight after ${shutdownSeconds} s cut off`
+    if (closed) console.log(`passgate: stopped: ${requests}${closing === undefined ? '' : ', database closed'}`)
     process.exit(closed ? 0 : 1)
   }
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(signal))
+  const halt = (signal) => {
+    console.error(`passgate: ${signal} again: stopping at once`)
+    process.exit(1)
+  }
+  const begin = onStopSignals(drain, halt)
+  // A worker's stop, passed on by the primary (which got the signal).
+  process.on('message', (message) => {
+    if (message?.passgate === 'stop') begin(message.signal)
+    if (message?.passgate === 'halt') halt(message.signal)
+  })
 
   const { default: next } = await import('next')
   app = next({ dev: false, dir: process.cwd(), hostname: hostname ?? 'localhost', port })
@@ -123,6 +170,8 @@ async function serve() {
   server = http.createServer((request, response) => {
     // While stopping, no connection is kept for another request that could be cut off.
     if (stopping) response.setHeader('Connection', 'close')
+    responding.set(request.socket, response)
+    response.on('close', () => responding.get(request.socket) === response && responding.delete(request.socket))
     handle(request, response).catch((error) => {
       console.error(`passgate: ${request.method} request failed: ${error?.name ?? 'error'}`)
       if (!response.headersSent) {
