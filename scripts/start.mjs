@@ -7,9 +7,11 @@
 // tools; it reads only these settings, the rest is lib/env.ts's
 // (docs/decisions/008-processes-and-hash-workers.md).
 import cluster from 'node:cluster'
+import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import { parseArgs } from 'node:util'
+import { answerInJson, limitConnections } from './connections.mjs'
 
 // `npm start` serves a production build, so it is production whatever NODE_ENV says: Next would
 // otherwise load its development runtime. lib/env.ts decides the same from the build itself.
@@ -25,6 +27,23 @@ function refuse(message) {
 
 const processes = inRange('WEB_CONCURRENCY', process.env.WEB_CONCURRENCY || '1', 1, 64)
 const shutdownSeconds = inRange('SHUTDOWN_TIMEOUT_SECONDS', process.env.SHUTDOWN_TIMEOUT_SECONDS || '10', 0, 3600)
+// Slow clients (docs/decisions/015-slow-clients-and-stopping.md): a request's headers, and the
+// whole request, must arrive within these (408, then the socket is closed); Node's defaults are
+// 60 and 300 s. A body that stops arriving is abandoned at the request deadline.
+const headersSeconds = inRange('HEADERS_TIMEOUT_SECONDS', process.env.HEADERS_TIMEOUT_SECONDS || '15', 1, 3600)
+const requestSeconds = inRange('REQUEST_TIMEOUT_SECONDS', process.env.REQUEST_TIMEOUT_SECONDS || '30', 1, 3600)
+if (headersSeconds > requestSeconds) {
+  refuse(`HEADERS_TIMEOUT_SECONDS (${headersSeconds}) must not be above REQUEST_TIMEOUT_SECONDS (${requestSeconds}): the headers are part of the request.`)
+}
+// Open connections per server process, in all and from one client address. Behind a proxy
+// (TRUST_PROXY, which lib/env.ts checks in full) every connection comes from the proxy, so only
+// the total applies.
+const maxConnections = inRange('MAX_CONNECTIONS', process.env.MAX_CONNECTIONS || '1000', 1, 1_000_000)
+const maxPerIp = inRange('MAX_CONNECTIONS_PER_IP', process.env.MAX_CONNECTIONS_PER_IP || '100', 1, 1_000_000)
+const behindProxy = !['', '0'].includes(process.env.TRUST_PROXY?.trim() ?? '')
+if (!behindProxy && maxPerIp >= maxConnections) {
+  refuse(`MAX_CONNECTIONS_PER_IP (${maxPerIp}) must be below MAX_CONNECTIONS (${maxConnections}), or one client address could take every connection.`)
+}
 if (processes > 1 && !process.env.DATABASE_URL) {
   refuse(`WEB_CONCURRENCY=${processes} needs DATABASE_URL: the embedded store can be opened by one process only.`)
 }
@@ -167,7 +186,7 @@ async function serve() {
   const handle = app.getRequestHandler()
   await app.prepare()
   if (stopping) return
-  server = http.createServer((request, response) => {
+  server = http.createServer({ headersTimeout: headersSeconds * 1000, requestTimeout: requestSeconds * 1000, connectionsCheckingInterval: 1_000 }, (request, response) => {
     // While stopping, no connection is kept for another request that could be cut off.
     if (stopping) response.setHeader('Connection', 'close')
     responding.set(request.socket, response)
@@ -181,6 +200,35 @@ async function serve() {
     })
   })
   if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout
+  limitConnections(server, connectionCaps())
+  answerInJson(server, responding)
   server.on('error', (error) => refuse(`cannot listen on ${hostname ?? '*'}:${port}: ${error.code ?? error.message}`))
   server.listen(port, hostname, () => console.log(`passgate: ready on http://${hostname ?? 'localhost'}:${port}`))
+}
+
+/**
+ * MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP, both lowered in proportion where the open-file limit
+ * would not leave 200 descriptors beside the connections (the embedded store alone keeps a file
+ * open per table and index it has touched, 100 or more; PostgreSQL's pool 10): past that limit
+ * every accept and every query fails with EMFILE. Linux says the limit in /proc; Node has already
+ * raised the soft limit to the hard one.
+ */
+function connectionCaps() {
+  const limit = Number(/^Max open files\s+(\d+)/m.exec(readOrEmpty('/proc/self/limits'))?.[1] ?? Infinity)
+  const perProcess = Math.min(maxConnections, Math.max(1, limit - 200))
+  const perIp = Math.max(1, Math.floor((maxPerIp * perProcess) / maxConnections))
+  if (perProcess < maxConnections) {
+    console.warn(
+      `passgate: the open-file limit is ${limit}: at most ${perProcess} connections per process and ${perIp} per client address, instead of ${maxConnections} and ${maxPerIp} (raise the limit: LimitNOFILE= in systemd, ulimit -n in a shell)`,
+    )
+  }
+  return { perProcess, perAddress: behindProxy ? null : perIp }
+}
+
+function readOrEmpty(file) {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    return ''
+  }
 }
