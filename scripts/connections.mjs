@@ -1,6 +1,6 @@
 // What `npm start`'s server (scripts/start.mjs) does with a connection before Next sees a request
 // on it: at most so many open connections per process and per client address, and the answers
-// Node gives on its own (a deadline missed, a malformed request) in JSON with a `detail`,
+// Node gives on its own (a deadline missed, a malformed request, CONNECT) in JSON with a `detail`,
 // like every other error of the API (docs/decisions/015-slow-clients-and-stopping.md).
 import http from 'node:http'
 import { normalizeIp } from '../lib/ip-address.mjs'
@@ -46,8 +46,8 @@ export function limitConnections(server, { perProcess, perAddress }) {
 
 /**
  * Node's own answers in JSON: a missed header or request deadline (408), headers too large
- * (431), a request it cannot parse, such as a target that is neither a path nor a URL (400).
- * `responding` maps each socket to its response in progress,
+ * (431), a request it cannot parse, such as a target that is neither a path nor a URL (400); and
+ * CONNECT (405: this is not a proxy). `responding` maps each socket to its response in progress,
  * if any: once that has begun, nothing more may be written, only the socket closed.
  */
 export function answerInJson(server, responding) {
@@ -67,6 +67,9 @@ export function answerInJson(server, responding) {
       socket.write(answer(status, detail))
     }
     socket.destroy()
+  })
+  server.on('connect', (request, socket) => {
+    closeWith(socket, answer(405, 'CONNECT is for proxies, and this server is not one.', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' }))
   })
 }
 

@@ -12,6 +12,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { parseArgs } from 'node:util'
 import { answerInJson, limitConnections } from './connections.mjs'
+import { toOriginForm } from './request-targets.mjs'
 
 // `npm start` serves a production build, so it is production whatever NODE_ENV says: Next would
 // otherwise load its development runtime. lib/env.ts decides the same from the build itself.
@@ -191,6 +192,7 @@ async function serve() {
     if (stopping) response.setHeader('Connection', 'close')
     responding.set(request.socket, response)
     response.on('close', () => responding.get(request.socket) === response && responding.delete(request.socket))
+    if (!toOriginForm(request, response)) return
     handle(request, response).catch((error) => {
       console.error(`passgate: ${request.method} request failed: ${error?.name ?? 'error'}`)
       if (!response.headersSent) {

@@ -59,10 +59,25 @@ export function rawRequest(url: string, request: string, { from, trickle, limitM
       clearInterval(dribble)
       clearTimeout(limit)
       const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]
-      const body = text.includes('\r\n\r\n') ? text.slice(text.indexOf('\r\n\r\n') + 4) : ''
+      const head = text.split('\r\n\r\n')[0]!
+      const raw = text.includes('\r\n\r\n') ? text.slice(text.indexOf('\r\n\r\n') + 4) : ''
+      const body = /^transfer-encoding:\s*chunked/im.test(head) ? dechunk(raw) : raw
       resolve({ status: status === undefined ? null : Number(status), text, body, answeredAfter, closedAfter: Date.now() - started, gaveUp })
     })
   })
+}
+
+/** A chunked body (RFC 9112 section 7.1) put back together. */
+function dechunk(raw: string): string {
+  let body = ''
+  let rest = raw
+  for (;;) {
+    const size = Number.parseInt(rest.slice(0, rest.indexOf('\r\n')), 16)
+    if (!(size > 0)) return body
+    const start = rest.indexOf('\r\n') + 2
+    body += rest.slice(start, start + size)
+    rest = rest.slice(start + size + 2)
+  }
 }
 
 /** The value of `name` in the head of a raw answer, or null. */
