@@ -48,7 +48,8 @@ if (!behindProxy && maxPerIp >= maxConnections) {
 if (processes > 1 && !process.env.DATABASE_URL) {
   refuse(`WEB_CONCURRENCY=${processes} needs DATABASE_URL: the embedded store can be opened by one process only.`)
 }
-// `next start`'s own options. HOSTNAME is not read: containers set it to their own name.
+// `next start`'s own options; without them, PORT and HOSTNAME, as Next's standalone server reads
+// them. A flag wins over its variable.
 let options
 try {
   options = parseArgs({
@@ -57,9 +58,12 @@ try {
 } catch (error) {
   refuse(`${error.message} (npm start takes --port, --hostname and --keepAliveTimeout).`)
 }
-const port = inRange('port', options.port ?? (process.env.PORT || '3000'), 1, 65535)
-// Unset: every address, IPv4 and IPv6, as `next start` listens.
-const hostname = options.hostname
+const port = inRange(options.port === undefined ? 'PORT' : '--port', options.port ?? (process.env.PORT || '3000'), 1, 65535)
+// Unset: every address, IPv4 and IPv6, as `next start` listens. Docker and Kubernetes set HOSTNAME
+// to the container's own name, whose address is reachable from outside but is not 127.0.0.1
+// inside: there, HOSTNAME=0.0.0.0 (as Next's Dockerfile sets) or --hostname says otherwise.
+const hostname = options.hostname ?? (process.env.HOSTNAME || undefined)
+const hostnameFrom = options.hostname === undefined && hostname !== undefined ? ' (from HOSTNAME)' : ''
 // Longer than the proxy's or load balancer's idle timeout, or it may reuse a closed connection.
 const keepAliveTimeout = options.keepAliveTimeout === undefined ? undefined : inRange('--keepAliveTimeout', options.keepAliveTimeout, 1, 3_600_000)
 
@@ -204,8 +208,9 @@ async function serve() {
   if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout
   limitConnections(server, connectionCaps())
   answerInJson(server, responding)
-  server.on('error', (error) => refuse(`cannot listen on ${hostname ?? '*'}:${port}: ${error.code ?? error.message}`))
-  server.listen(port, hostname, () => console.log(`passgate: ready on http://${hostname ?? 'localhost'}:${port}`))
+  server.on('error', (error) => refuse(`cannot listen on ${hostname ?? '*'}:${port}${hostnameFrom}: ${error.code ?? error.message}`))
+  const host = hostname === undefined ? 'localhost' : hostname.includes(':') ? `[${hostname}]` : hostname
+  server.listen(port, hostname, () => console.log(`passgate: ready on http://${host}:${port}${hostnameFrom}`))
 }
 
 /**
