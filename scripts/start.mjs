@@ -1,11 +1,14 @@
 // `npm start`: the production server, in WEB_CONCURRENCY processes that share one port
 // (node:cluster) when it is above 1, as `uvicorn --workers N` does for FastAPI. Each process serves
 // Next's request handler on a server of its own, so that a stop loses nothing: on SIGTERM (or
-// SIGINT) it stops accepting connections, lets the requests in flight finish (at most
-// SHUTDOWN_TIMEOUT_SECONDS, default 10), then closes the database (for the embedded store: PGlite
-// closed cleanly and its lock released) and exits. Plain JavaScript so that it runs without the dev
-// tools; it reads only these settings, the rest is lib/env.ts's
-// (docs/decisions/008-processes-and-hash-workers.md).
+// SIGINT), however delivered, it stops accepting connections, lets the requests in flight finish
+// (at most SHUTDOWN_TIMEOUT_SECONDS, default 10), then closes the database (for the embedded
+// store: PGlite closed cleanly and its lock released) and exits. The server also bounds slow
+// clients (deadlines, connection caps: scripts/connections.mjs) and answers request targets that
+// are not a path itself (scripts/request-targets.mjs). Plain JavaScript so that it runs without
+// the dev tools; it reads only the settings below (and whether TRUST_PROXY is set), the rest is
+// lib/env.ts's (docs/decisions/008-processes-and-hash-workers.md,
+// docs/decisions/015-slow-clients-and-stopping.md).
 import cluster from 'node:cluster'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -79,21 +82,30 @@ if (processes > 1 && cluster.isPrimary) {
   let stopping = false
   const startedAt = new Map()
   const fork = () => startedAt.set(cluster.fork().id, Date.now())
-  // Over IPC rather than as a signal, so that a worker which also got the signal itself (the
-  // whole process group was signalled) cannot take the primary's word for a second signal.
-  const tell = (message) => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message, () => {})
+  // A stop (or a halt) is passed on over IPC rather than as a signal, so that a worker which also
+  // got the signal itself (the whole process group was signalled) cannot take the primary's word
+  // for a second signal. Not to a worker still starting, which may not listen for messages yet: a
+  // signal stops it either way, and the two signals of a group arrive within the same second.
+  const listening = new Set()
+  cluster.on('listening', (worker) => listening.add(worker.id))
+  const tell = (passgate, signal) => {
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker === undefined) continue
+      if (listening.has(worker.id)) worker.send({ passgate, signal }, () => {})
+      else worker.process.kill(signal)
+    }
   }
   for (let i = 0; i < processes; i++) fork()
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - startedAt.get(worker.id)
     startedAt.delete(worker.id)
+    listening.delete(worker.id)
     // A worker that fails at start (bad configuration) fails the same way again: stop, do not
     // loop. One that exits 0 was stopped on its own (a signal to it alone) and had drained.
     if (!stopping && code !== 0 && lived < 10_000) {
       stopping = true
       process.exitCode = code ?? 1
-      tell({ passgate: 'stop', signal: 'SIGTERM' })
+      tell('stop', 'SIGTERM')
     }
     if (stopping) {
       if (code !== 0 && code !== null) process.exitCode ||= code
@@ -106,9 +118,9 @@ if (processes > 1 && cluster.isPrimary) {
   onStopSignals(
     (signal) => {
       stopping = true
-      tell({ passgate: 'stop', signal })
+      tell('stop', signal)
     },
-    (signal) => tell({ passgate: 'halt', signal }),
+    (signal) => tell('halt', signal),
   )
 } else {
   await serve()
