@@ -32,6 +32,10 @@ process.env.MAIL_FROM = 'passgate <no-reply@passgate.test>'
 process.env.APP_URL = baseURL
 // Every test asks from 127.0.0.1; the per-account limit keeps its default.
 process.env.THROTTLE_RESET_PER_IP = '100000'
+// Every test connects from 127.0.0.1, and fetch keeps idle connections open for seconds: two
+// workers' bursts of 50 could pass npm start's 100 connections per address.
+// tests/api/slow-clients.spec.ts checks the cap on servers of its own.
+process.env.MAX_CONNECTIONS_PER_IP = '900'
 
 // Debian's Chromium where there is one (no browser download needed); else Playwright's own.
 const executablePath = process.env.CHROMIUM_PATH ?? (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)

@@ -78,7 +78,16 @@ async function readBody(request: Request): Promise<Parsed<Uint8Array<ArrayBuffer
   let size = 0
   const reader = request.body.getReader()
   for (;;) {
-    const { done, value } = await reader.read()
+    let chunk: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>
+    try {
+      chunk = await reader.read()
+    } catch {
+      // The body stopped arriving and its connection was closed: the client went away, or missed
+      // the request deadline (scripts/start.mjs). An expected end, not a server error; nobody is
+      // left to read this answer.
+      return { ok: false, response: problem(400, 'The request body did not arrive in full') }
+    }
+    const { done, value } = chunk
     if (done) break
     size += value.byteLength
     if (size > MAX_BODY_BYTES) {

@@ -19,16 +19,29 @@ export type ExtraServer = {
 
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
 
+/** The port a test asks for, moved by TEST_PORT_OFFSET so that two checkouts can run the suite side by side. */
+export function testPort(basePort: number): number {
+  return basePort + Number(process.env.TEST_PORT_OFFSET ?? 0)
+}
+
 /**
- * `next start` on `port` (plus TEST_PORT_OFFSET, so that two checkouts can run the suite side by
- * side); with `launcher: 'npm-start'`, through `npm start`'s scripts/start.mjs.
+ * `next start` on `port` (see testPort) and 127.0.0.1; with `launcher: 'npm-start'`, through
+ * `npm start`'s scripts/start.mjs. `flags: false` leaves out --port and --hostname (the server then
+ * takes PORT and HOSTNAME from `env`); `detached` makes it lead a process group of its own, which a
+ * test can signal as a whole, as a terminal's Ctrl-C or systemd does.
  */
-export function startServer(basePort: number, env: Record<string, string>, launcher: 'next' | 'npm-start' = 'next'): ExtraServer {
-  const port = basePort + Number(process.env.TEST_PORT_OFFSET ?? 0)
+export function startServer(
+  basePort: number,
+  env: Record<string, string>,
+  launcher: 'next' | 'npm-start' = 'next',
+  { flags = true, detached = false }: { flags?: boolean; detached?: boolean } = {},
+): ExtraServer {
+  const port = testPort(basePort)
   const program = launcher === 'next' ? [nextBin, 'start'] : ['scripts/start.mjs']
-  const child: ChildProcess = spawn(process.execPath, [...program, '--port', String(port), '--hostname', '127.0.0.1'], {
+  const child: ChildProcess = spawn(process.execPath, [...program, ...(flags ? ['--port', String(port), '--hostname', '127.0.0.1'] : [])], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   })
   return asServer(child, port, 'SIGTERM')
 }
@@ -73,6 +86,18 @@ export async function waitForHealth(server: ExtraServer, status = 200, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
   throw new Error(`server not ready (${status}) in ${timeoutMs} ms:\n${server.output()}`)
+}
+
+/** Waits until the server has printed `text` (or exits, which fails the wait). */
+export async function waitForOutput(server: ExtraServer, text: string, timeoutMs = 60_000): Promise<void> {
+  let gone = false
+  void server.exited.then(() => (gone = true))
+  const deadline = Date.now() + timeoutMs
+  while (!server.output().includes(text)) {
+    if (gone) throw new Error(`server exited early:\n${server.output()}`)
+    if (Date.now() > deadline) throw new Error(`server did not print "${text}" in ${timeoutMs} ms:\n${server.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 /** An empty folder for a server's own embedded store (its DATA_DIR). */

@@ -21,7 +21,7 @@ function childrenOf(pid: number): number[] {
     .map(Number)
 }
 
-test('WEB_CONCURRENCY=2 serves one port from two processes, replaces one that dies, and stops them all on SIGTERM', async () => {
+test('WEB_CONCURRENCY=2 serves one port from two processes, replaces one that is stopped or dies, and stops them all on SIGTERM', async () => {
   test.skip(!process.env.DATABASE_URL, 'the embedded store serves one process (refusal tested below)')
   test.setTimeout(90_000)
   const server = startServer(3161, { WEB_CONCURRENCY: '2' }, 'npm-start')
@@ -32,6 +32,13 @@ test('WEB_CONCURRENCY=2 serves one port from two processes, replaces one that di
     const { username } = await signUp({ username: uniqueName('multi') }, server.url)
     const logins = await Promise.all(Array.from({ length: 4 }, () => requestToken(username, PASSWORD, {}, server.url)))
     expect(logins.map((response) => response.status)).toEqual([200, 200, 200, 200])
+
+    // SIGTERM to one worker alone (an operator recycling it, however young): it drains and
+    // exits 0, and the primary starts another; the server as a whole keeps running.
+    process.kill(workers[1]!, 'SIGTERM')
+    await expect.poll(() => childrenOf(server.pid).filter((pid) => !workers.includes(pid)).length, { timeout: 20_000 }).toBe(1)
+    await expect.poll(async () => (await fetch(`${server.url}/api/health`).catch(() => null))?.status, { timeout: 20_000 }).toBe(200)
+    expect(server.output()).toContain(`passgate: server process ${workers[1]} exited (0); starting another`)
 
     // A worker that has run a while and dies is replaced; the port keeps answering meanwhile.
     await new Promise((resolve) => setTimeout(resolve, 10_500))

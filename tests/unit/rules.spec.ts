@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { SignJWT } from 'jose'
 import { COMMON_PASSWORD_COUNT } from '../../lib/common-passwords'
-import { normalizeIp } from '../../lib/client'
+import { normalizeIp } from '../../lib/ip-address.mjs'
 import { hashPassword, verifyPassword } from '../../lib/password'
 import { signAccessToken, verifyAccessToken } from '../../lib/tokens'
 import { safeNextPath } from '../../lib/next-path'
