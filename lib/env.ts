@@ -50,9 +50,10 @@ const schema = z
     // Worker threads per process that run bcrypt (lib/password.ts); unset, the cores shared out
     // among the WEB_CONCURRENCY processes (at least one each).
     HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
-    // Their nice value on Linux (0-19): higher lets cheap requests go first, lower keeps sign-in
-    // quick when cheap requests flood the cores (docs/decisions/008-processes-and-hash-workers.md).
-    HASH_NICE: z.coerce.number().int().min(0).max(19).default(19),
+    // Their nice value on Linux (0-19). 0, the request threads' own: a flood of cheap requests
+    // cannot starve sign-in. Higher lets requests go first during a login storm, and lets such a
+    // flood slow every login down (docs/decisions/008-processes-and-hash-workers.md).
+    HASH_NICE: z.coerce.number().int().min(0).max(19).default(0),
     // Seconds in which a just-rotated refresh token still answers with its successor (two tabs
     // refreshing at once), instead of counting as reuse.
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().min(0).max(60).default(10),

@@ -4,11 +4,10 @@ import os from 'node:os'
 import { workerData } from 'node:worker_threads'
 import bcrypt from 'bcryptjs'
 
-// On Linux, scheduling priority is per thread: this lowers this worker only (libuv's
-// setpriority(PRIO_PROCESS, 0) acts on the calling thread), to HASH_NICE (lib/password.ts): cheap
-// requests come first, yet hashing keeps a share of a busy core
-// (docs/decisions/008-processes-and-hash-workers.md). Elsewhere it would lower the whole process,
-// so it is left alone.
+// HASH_NICE above 0 lowers this worker's priority: on Linux scheduling priority is per thread, so
+// this worker only (libuv's setpriority(PRIO_PROCESS, 0) acts on the calling thread). Elsewhere it
+// would lower the whole process, so it is left alone. The default, 0, keeps hashing at the request
+// threads' priority (docs/decisions/008-processes-and-hash-workers.md).
 if (process.platform === 'linux' && workerData.nice > 0) os.setPriority(workerData.nice)
 
 /** @param {{ op: 'hash', password: string, cost: number } | { op: 'compare', password: string, hash: string }} task */

@@ -7,10 +7,9 @@ import { getEnv } from './env'
 // bcryptjs verifies hashes made by passlib and the bcrypt C library ($2a$, $2b$, $2y$), so a
 // database from the FastAPI tutorial can be imported as it is.
 //
-// Every hash and comparison runs in a pool of HASH_WORKERS worker threads (piscina) at a lower
-// scheduling priority, HASH_NICE (lib/hash-worker.mjs): on the request thread, bcrypt's 100-400 ms
-// of CPU would stall every other request, and bcryptjs's async API only slices that into ~100 ms
-// stalls.
+// Every hash and comparison runs in a pool of HASH_WORKERS worker threads (piscina), at most the
+// cores in all (lib/hash-worker.mjs): on the request thread, bcrypt's 100-400 ms of CPU would
+// stall every other request, and bcryptjs's async API only slices that into ~100 ms stalls.
 
 // On globalThis: Next gives instrumentation and each route bundle its own copy of this module, and
 // they must share one pool (else each copy would start HASH_WORKERS threads of its own).

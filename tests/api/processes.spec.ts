@@ -21,6 +21,32 @@ function childrenOf(pid: number): number[] {
     .map(Number)
 }
 
+/** The nice values of a process's threads, from /proc. */
+function threadNices(pid: number): number[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) // field 19, nice
+  })
+}
+
+test('hash threads: the cores shared out among the processes, at HASH_NICE', async () => {
+  test.skip(!process.env.DATABASE_URL, 'the embedded store serves one process')
+  test.skip(process.platform !== 'linux', 'thread priorities are per thread on Linux only')
+  const cores = (await import('node:os')).availableParallelism()
+  const server = startServer(3162, { WEB_CONCURRENCY: '2', HASH_NICE: '7', HASH_WORKERS: '' }, 'npm-start')
+  try {
+    await expect.poll(async () => (await fetch(`${server.url}/api/health`).catch(() => null))?.status, { timeout: 30_000 }).toBe(200)
+    const workers = childrenOf(server.pid)
+    expect(workers).toHaveLength(2)
+    // Each worker made its pool at start-up (the dummy hash): max(1, cores / 2) threads at nice 7.
+    for (const pid of workers) {
+      await expect.poll(() => threadNices(pid).filter((nice) => nice === 7).length).toBe(Math.max(1, Math.floor(cores / 2)))
+    }
+  } finally {
+    await server.stop()
+  }
+})
+
 test('WEB_CONCURRENCY=2 serves one port from two processes, replaces one that is stopped or dies, and stops them all on SIGTERM', async () => {
   test.skip(!process.env.DATABASE_URL, 'the embedded store serves one process (refusal tested below)')
   test.setTimeout(90_000)
