@@ -4,7 +4,7 @@ import { defineConfig } from 'drizzle-kit'
 // (scripts/migrate.ts), which also serves the embedded store and respects its lock.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './lib/schema.ts',
+  schema: './lib/platform/schema.ts',
   out: './drizzle',
   strict: true,
 })

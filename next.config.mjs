@@ -8,7 +8,7 @@ const nextConfig = {
   // drizzle/ is read at run time too: health compares it with the database's migrations.
   // /docs serves Swagger UI's two files from node_modules/swagger-ui-dist (app/docs/[file]/route.ts).
   outputFileTracingIncludes: {
-    '/api/**/*': ['./lib/hash-worker.mjs', './node_modules/bcryptjs/**', './drizzle/**'],
+    '/api/**/*': ['./lib/credentials/hash-worker.mjs', './node_modules/bcryptjs/**', './drizzle/**'],
     '/docs/*': ['./node_modules/swagger-ui-dist/swagger-ui-bundle.js', './node_modules/swagger-ui-dist/swagger-ui.css'],
   },
   // FastAPI-tutorial clients call `/users/me/`: Next then serves both forms, instead of a 308
@@ -16,7 +16,7 @@ const nextConfig = {
   skipTrailingSlashRedirect: true,
   // Headers for every response (OWASP ASVS 5.0 V3.4.4 nosniff, V3.4.5 Referrer-Policy, V3.4.6
   // frame-ancestors); pages get their nonce-based CSP and HSTS from proxy.ts, API responses
-  // their HSTS from route() in lib/http.ts.
+  // their HSTS from route() in lib/request/http.ts.
   async headers() {
     const common = [
       { key: 'X-Content-Type-Options', value: 'nosniff' },

@@ -1,14 +1,14 @@
 import { type NextRequest, NextResponse } from 'next/server'
-import { hstsHeader, isHttps } from '@/lib/client'
-import { cookieName } from '@/lib/cookies'
-import { isCrossSiteWrite } from '@/lib/cross-origin'
-import { getEnv } from '@/lib/env'
-import { loginPath } from '@/lib/next-path'
-import { verifyAccessToken } from '@/lib/tokens'
+import { hstsHeader, isHttps } from '@/lib/request/client'
+import { cookieName } from '@/lib/request/cookies'
+import { isCrossSiteWrite } from '@/lib/request/cross-origin'
+import { getEnv } from '@/lib/platform/env'
+import { loginPath } from '@/lib/request/next-path'
+import { verifyAccessToken } from '@/lib/credentials/tokens'
 
-// Pages only: API routes never pass through here (each goes through route() in lib/http.ts), so
+// Pages only: API routes never pass through here (each goes through route() in lib/request/http.ts), so
 // their bodies are not buffered by the proxy before their own size limit can act. The quick checks
-// only, never the database: the real decision is made by lib/auth.ts on every request.
+// only, never the database: the real decision is made by lib/signin/auth.ts on every request.
 // - A state-changing request from another site is refused (CSRF), as for the API.
 // - Every page gets a Content-Security-Policy with a fresh nonce, and HSTS over https.
 // - /admin: a visitor without a verifiable access cookie is sent to renew it from the refresh

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditKind } from '@/lib/audit'
+import type { AuditEntry, AuditKind } from '@/lib/accounts/audit'
 
 // Audit events in plain words, for a user's own activity list and the admins' audit log. Every
 // kind has a label (the type makes a new kind fail to compile until it gets one); some read their

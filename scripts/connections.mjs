@@ -3,11 +3,11 @@
 // Node gives on its own (a deadline missed, a malformed request, CONNECT) in JSON with a `detail`,
 // like every other error of the API (docs/decisions/015-slow-clients-and-stopping.md).
 import http from 'node:http'
-import { normalizeIp } from '../lib/ip-address.mjs'
+import { normalizeIp } from '../lib/request/ip-address.mjs'
 
 /**
  * Refuses a connection over `perProcess` open ones, or over `perAddress` from one client address
- * (in lib/ip-address.mjs's form: IPv6 counted per /64), with a 503 before any request on it is
+ * (in lib/request/ip-address.mjs's form: IPv6 counted per /64), with a 503 before any request on it is
  * read. `perAddress` null counts no addresses: behind a proxy every connection comes from it.
  */
 export function limitConnections(server, { perProcess, perAddress }) {

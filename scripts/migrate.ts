@@ -1,7 +1,7 @@
 // `npm run db:migrate`: applies drizzle/ to DATABASE_URL, or creates and migrates the embedded
 // store (refused with a clear message while a server owns it).
-import { describeError } from '../lib/log'
-import { closeDb, migrateDatabase } from '../lib/db'
+import { describeError } from '../lib/platform/log'
+import { closeDb, migrateDatabase } from '../lib/platform/db'
 
 try {
   await migrateDatabase()

@@ -1,9 +1,9 @@
-import { closeDb } from '../lib/db'
-import { describeError } from '../lib/log'
+import { closeDb } from '../lib/platform/db'
+import { describeError } from '../lib/platform/log'
 
 /**
  * Runs a terminal command's `main` (its exit code), reports an unexpected error in one line that
- * carries no query parameters (lib/log.ts), and always closes the database (and so releases the
+ * carries no query parameters (lib/platform/log.ts), and always closes the database (and so releases the
  * embedded store's lock).
  */
 export async function runScript(main: () => Promise<number>): Promise<void> {

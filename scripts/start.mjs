@@ -7,7 +7,7 @@
 // clients (deadlines, connection caps: scripts/connections.mjs) and answers request targets that
 // are not a path itself (scripts/request-targets.mjs). Plain JavaScript so that it runs without
 // the dev tools; it reads only the settings below (and whether TRUST_PROXY is set), the rest is
-// lib/env.ts's (docs/decisions/008-processes-and-hash-workers.md,
+// lib/platform/env.ts's (docs/decisions/008-processes-and-hash-workers.md,
 // docs/decisions/015-slow-clients-and-stopping.md).
 import cluster from 'node:cluster'
 import fs from 'node:fs'
@@ -18,7 +18,7 @@ import { answerInJson, limitConnections } from './connections.mjs'
 import { toOriginForm } from './request-targets.mjs'
 
 // `npm start` serves a production build, so it is production whatever NODE_ENV says: Next would
-// otherwise load its development runtime. lib/env.ts decides the same from the build itself.
+// otherwise load its development runtime. lib/platform/env.ts decides the same from the build itself.
 if (process.env.NODE_ENV !== undefined && process.env.NODE_ENV !== 'production') {
   console.warn(`passgate: NODE_ENV=${process.env.NODE_ENV} ignored: npm start serves the production build as production`)
 }
@@ -40,7 +40,7 @@ if (headersSeconds > requestSeconds) {
   refuse(`HEADERS_TIMEOUT_SECONDS (${headersSeconds}) must not be above REQUEST_TIMEOUT_SECONDS (${requestSeconds}): the headers are part of the request.`)
 }
 // Open connections per server process, in all and from one client address. Behind a proxy
-// (TRUST_PROXY, which lib/env.ts checks in full) every connection comes from the proxy, so only
+// (TRUST_PROXY, which lib/platform/env.ts checks in full) every connection comes from the proxy, so only
 // the total applies.
 const maxConnections = inRange('MAX_CONNECTIONS', process.env.MAX_CONNECTIONS || '1000', 1, 1_000_000)
 const maxPerIp = inRange('MAX_CONNECTIONS_PER_IP', process.env.MAX_CONNECTIONS_PER_IP || '100', 1, 1_000_000)
@@ -177,7 +177,7 @@ async function serve() {
       clearTimeout(deadline)
     }
     await app?.close().catch((error) => console.error(`passgate: while stopping Next: ${error}`))
-    // Registered by lib/db.ts when it opens the database: the pool, or PGlite and its lock.
+    // Registered by lib/platform/db.ts when it opens the database: the pool, or PGlite and its lock.
     const closing = globalThis.passgateCloseDatabase?.()
     const closed = await (closing ?? Promise.resolve()).then(
       () => true,

@@ -2,8 +2,8 @@
 // first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
 // imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
 import { runScript } from './run-script'
-import { type CreateUserResult, createUser, importUser } from '../lib/users'
-import { SignUpSchema, UsernameSchema } from '../lib/validation'
+import { type CreateUserResult, createUser, importUser } from '../lib/accounts/users'
+import { SignUpSchema, UsernameSchema } from '../lib/credentials/validation'
 
 function readHidden(prompt: string): Promise<string> {
   const { stdin, stdout } = process
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     return 2
   }
   const user = { username, role: args.includes('--admin') ? ('admin' as const) : ('user' as const) }
-  // The CLI's own input, not app configuration, so it is read here rather than in lib/env.ts.
+  // The CLI's own input, not app configuration, so it is read here rather than in lib/platform/env.ts.
   const hash = process.env.PASSWORD_HASH
   let result: CreateUserResult | { ok: false; reason: 'hash_not_bcrypt' }
   if (hash !== undefined) {

@@ -1,6 +1,6 @@
 // `npm run user:promote -- <username> [--demote]`: makes an existing account admin, or (with
 // --demote) a plain user again, from a terminal. The last enabled admin is never demoted.
-import { setRoleFromTerminal } from '../lib/admin'
+import { setRoleFromTerminal } from '../lib/operators/admin'
 import { runScript } from './run-script'
 
 async function main(): Promise<number> {

@@ -14,7 +14,7 @@ function run(command, args) {
   if (status !== 0) process.exit(status ?? 1)
 }
 
-// Empty variables mean unset, as in lib/env.ts.
+// Empty variables mean unset, as in lib/platform/env.ts.
 const target = process.env.VERCEL_ENV || 'no VERCEL_ENV'
 if (process.env.VERCEL && !process.env.VERCEL_ENV) {
   // Without it a production deploy would skip its migrations without a word.
@@ -34,7 +34,7 @@ if (target === 'production') {
 run(process.execPath, [createRequire(import.meta.url).resolve('next/dist/bin/next'), 'build'])
 
 // Vercel packs each function from the build's traces (.next/**/*.nft.json). There the database is
-// PostgreSQL (start-up refuses to run without DATABASE_URL), so PGlite, which lib/db.ts imports only
+// PostgreSQL (start-up refuses to run without DATABASE_URL), so PGlite, which lib/platform/db.ts imports only
 // without it, would add ~20 MB to every function for nothing. outputFileTracingExcludes cannot drop
 // it: Next 16 leaves instrumentation's trace alone, and Vercel adds that one to every function.
 const embeddedStore = /node_modules\/@electric-sql\/pglite(-[0-9a-f]+)?(\/|$)/

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from '@playwright/test'
 import postgres from 'postgres'
-import { connectionSettings } from '../lib/db'
+import { connectionSettings } from '../lib/platform/db'
 import { PASSWORD, ROOT_ADMIN } from './constants'
 import { expectDocumented } from './contract'
-import { lockoutKey } from '../lib/rate-limit'
+import { lockoutKey } from '../lib/request/rate-limit'
 
 export { PASSWORD, ROOT_ADMIN }
 

@@ -7,7 +7,7 @@ import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
 import { CONTROL, Field, FormError } from '@/app/ui'
-import type { KeyInfo, NewKey } from '@/lib/keys'
+import type { KeyInfo, NewKey } from '@/lib/signin/keys'
 import { ConfirmDialog } from './confirm-dialog'
 import { ShownOnce } from './shown-once'
 

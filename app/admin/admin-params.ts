@@ -1,4 +1,4 @@
-import type { AuditKind } from '@/lib/audit'
+import type { AuditKind } from '@/lib/accounts/audit'
 
 // The state of /admin that lives in its address, so that a search or a filter survives a reload
 // and can be shared: `q` searches the directory; `kind` and `user` filter the audit log.

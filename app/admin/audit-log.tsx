@@ -10,7 +10,7 @@ import { KIND_LABELS, describeEvent } from '@/app/event-text'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
 import { FormError } from '@/app/ui'
-import type { AuditEntry, AuditPage } from '@/lib/audit'
+import type { AuditEntry, AuditPage } from '@/lib/accounts/audit'
 import { type AdminParams, adminHref } from './admin-params'
 import { KeepParams } from './keep-params'
 

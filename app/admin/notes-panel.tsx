@@ -5,7 +5,7 @@ import { failureMessage, field, sendJson, useApiForm } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { Field, FormError } from '@/app/ui'
 import { useHydrated } from '@/app/use-hydrated'
-import type { Note } from '@/lib/notes'
+import type { Note } from '@/lib/accounts/notes'
 
 /**
  * The user's notes, oldest first. The server renders the list; adding, ticking and deleting update

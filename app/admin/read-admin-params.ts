@@ -1,5 +1,5 @@
-import { AuditQuerySchema } from '@/lib/audit'
-import { DirectoryQuerySchema } from '@/lib/validation'
+import { AuditQuerySchema } from '@/lib/accounts/audit'
+import { DirectoryQuerySchema } from '@/lib/credentials/validation'
 import type { AdminParams } from './admin-params'
 
 type Raw = Record<string, string | string[] | undefined>

@@ -1,7 +1,7 @@
 import { deviceName } from '@/app/device-name'
 import { describeEvent } from '@/app/event-text'
 import { LocalTime } from '@/app/local-time'
-import type { AuditEntry } from '@/lib/audit'
+import type { AuditEntry } from '@/lib/accounts/audit'
 
 /** The events of the user's own account, newest first: enough to notice a sign-in that was not theirs. */
 export function SecurityActivity({ events }: { events: AuditEntry[] }) {

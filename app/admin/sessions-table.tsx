@@ -7,7 +7,7 @@ import { deviceName } from '@/app/device-name'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
 import { FormError } from '@/app/ui'
-import type { SessionInfo } from '@/lib/sessions'
+import type { SessionInfo } from '@/lib/signin/sessions'
 
 export function SessionsTable({ sessions }: { sessions: SessionInfo[] }) {
   const router = useRouter()

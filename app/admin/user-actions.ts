@@ -1,5 +1,5 @@
 import { sendJson } from '@/app/api-client'
-import type { DirectoryEntry, ResetLink } from '@/lib/admin'
+import type { DirectoryEntry, ResetLink } from '@/lib/operators/admin'
 
 // What an admin can do to a user from the directory: the button, the question the confirmation
 // asks (naming the user and what will happen), the request, and the row afterwards.

@@ -1,5 +1,5 @@
 import { Card, CardFooter, TextLink } from '@/app/ui'
-import { safeNextPath } from '@/lib/next-path'
+import { safeNextPath } from '@/lib/request/next-path'
 import { LoginForm } from './login-form'
 
 export const metadata = { title: 'Sign in · passgate' }

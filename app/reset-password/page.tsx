@@ -1,6 +1,6 @@
 import type { Metadata } from 'next'
 import { Card, CardFooter, TextLink } from '@/app/ui'
-import { PASSWORD_HINT } from '@/lib/validation'
+import { PASSWORD_HINT } from '@/lib/credentials/validation'
 import { ResetPasswordForm } from './reset-password-form'
 
 // The address carries the reset token: no Referer may take it anywhere, whatever the site-wide

@@ -1,7 +1,7 @@
 import { connection } from 'next/server'
 import { Card, CardFooter, TextLink } from '@/app/ui'
-import { getEnv } from '@/lib/env'
-import { PASSWORD_HINT } from '@/lib/validation'
+import { getEnv } from '@/lib/platform/env'
+import { PASSWORD_HINT } from '@/lib/credentials/validation'
 import { SignUpForm } from './signup-form'
 
 export const metadata = { title: 'Sign up · passgate' }

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import postgres from 'postgres'
 import { expect, test } from '../fixtures'
 import { directDatabaseUrl, newDatabase, withSql } from '../helpers'
-import { MIGRATION_LOCK } from '../../lib/db'
+import { MIGRATION_LOCK } from '../../lib/platform/db'
 import { runCommand } from '../servers'
 
 // `npm run db:migrate` behind a pooler: it goes to DATABASE_URL_UNPOOLED (DDL and advisory locks

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { isBcryptHash, needsRehash, verifyPassword } from '../../lib/password'
+import { isBcryptHash, needsRehash, verifyPassword } from '../../lib/credentials/password'
 
 // Hashes that other stacks make: a FastAPI tutorial database must be importable as it is.
 

@@ -2,10 +2,10 @@ import fs from 'node:fs'
 import { register } from 'node:module'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
-import { isRouted } from '../../lib/http'
+import { isRouted } from '../../lib/request/http'
 
 // API routes do not pass through proxy.ts: CSRF, CORS, no-store, HSTS and the error handling live
-// in route() (lib/http.ts). A method exported without it would skip all of them, and a method not
+// in route() (lib/request/http.ts). A method exported without it would skip all of them, and a method not
 // exported at all would be answered by Next itself (an empty 405, a preflight without CORS).
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']

@@ -1,11 +1,11 @@
 import { expect, test } from '@playwright/test'
 import { SignJWT } from 'jose'
-import { COMMON_PASSWORD_COUNT } from '../../lib/common-passwords'
-import { normalizeIp } from '../../lib/ip-address.mjs'
-import { hashPassword, verifyPassword } from '../../lib/password'
-import { signAccessToken, verifyAccessToken } from '../../lib/tokens'
-import { safeNextPath } from '../../lib/next-path'
-import { NewKeySchema, NewNoteSchema, PasswordSchema, ProfileSchema, SignUpSchema } from '../../lib/validation'
+import { COMMON_PASSWORD_COUNT } from '../../lib/credentials/common-passwords'
+import { normalizeIp } from '../../lib/request/ip-address.mjs'
+import { hashPassword, verifyPassword } from '../../lib/credentials/password'
+import { signAccessToken, verifyAccessToken } from '../../lib/credentials/tokens'
+import { safeNextPath } from '../../lib/request/next-path'
+import { NewKeySchema, NewNoteSchema, PasswordSchema, ProfileSchema, SignUpSchema } from '../../lib/credentials/validation'
 
 const secret = new TextEncoder().encode(process.env.AUTH_SECRET)
 

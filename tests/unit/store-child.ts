@@ -4,9 +4,9 @@
 // `race DIR` prints `loaded`, waits for a line on stdin (so racers start together), then tries the
 // lock and prints `won` (and holds it) or `refused <message>`.
 import { once } from 'node:events'
-import { closeDb } from '../../lib/db'
-import { acquireStoreLock } from '../../lib/store-lock'
-import { checkCredentials, createUser, findAccount } from '../../lib/users'
+import { closeDb } from '../../lib/platform/db'
+import { acquireStoreLock } from '../../lib/platform/store-lock'
+import { checkCredentials, createUser, findAccount } from '../../lib/accounts/users'
 
 const [mode, first, second] = process.argv.slice(2)
 const waitForever = () => setInterval(() => {}, 60_000)

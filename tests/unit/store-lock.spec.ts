@@ -4,7 +4,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
-import { type LockOwner, StoreLockedError, acquireStoreLock } from '../../lib/store-lock'
+import { type LockOwner, StoreLockedError, acquireStoreLock } from '../../lib/platform/store-lock'
 import { processState } from '../servers'
 
 // PGlite loses writes when two processes open one folder; these tests hold our lock to that. An

@@ -1,4 +1,4 @@
-import { problem, route } from '@/lib/http'
+import { problem, route } from '@/lib/request/http'
 
 // Unknown API paths answer in FastAPI's shape rather than with Next's HTML 404 page.
 const notFound = route(async () => problem(404, 'Not Found'))

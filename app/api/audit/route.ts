@@ -1,6 +1,6 @@
-import { AuditQuerySchema, listEvents } from '@/lib/audit'
-import { requireAdmin } from '@/lib/auth'
-import { json, otherMethods, parseQuery, route } from '@/lib/http'
+import { AuditQuerySchema, listEvents } from '@/lib/accounts/audit'
+import { requireAdmin } from '@/lib/signin/auth'
+import { json, otherMethods, parseQuery, route } from '@/lib/request/http'
 
 // The audit log for admins, newest first: `?user_id=`, `?kind=`, `?cursor=`.
 export const GET = route(async (request) => {

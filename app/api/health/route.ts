@@ -1,5 +1,5 @@
-import { SCHEMA_BEHIND, checkDatabase } from '@/lib/db'
-import { json, otherMethods, route } from '@/lib/http'
+import { SCHEMA_BEHIND, checkDatabase } from '@/lib/platform/db'
+import { json, otherMethods, route } from '@/lib/request/http'
 
 // Readiness: ok once the database (for the embedded store: created and migrated) answers and has
 // every migration this version needs.

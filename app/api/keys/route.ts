@@ -1,8 +1,8 @@
-import { invalidToken, requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
-import { MAX_KEYS, createKey, listKeys } from '@/lib/keys'
-import { NewKeySchema } from '@/lib/validation'
+import { invalidToken, requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/request/http'
+import { MAX_KEYS, createKey, listKeys } from '@/lib/signin/keys'
+import { NewKeySchema } from '@/lib/credentials/validation'
 
 // Personal access tokens, managed only by a caller signed in with a password (a key is refused
 // with 403 by requireUser): a stolen key cannot mint more keys or hide itself.

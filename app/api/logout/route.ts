@@ -1,8 +1,8 @@
-import { requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { clearSessionCookies } from '@/lib/cookies'
-import { otherMethods, route } from '@/lib/http'
-import { endSession } from '@/lib/sessions'
+import { requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { clearSessionCookies } from '@/lib/request/cookies'
+import { otherMethods, route } from '@/lib/request/http'
+import { endSession } from '@/lib/signin/sessions'
 
 // Ends this session: its access and refresh tokens stop working on every instance at once. The
 // cookies are cleared even when the session was already gone, so a stale browser is never stuck

@@ -1,7 +1,7 @@
-import { requireUser } from '@/lib/auth'
-import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
-import { MAX_NOTES, createNote, listNotes } from '@/lib/notes'
-import { NewNoteSchema } from '@/lib/validation'
+import { requireUser } from '@/lib/signin/auth'
+import { json, otherMethods, parseJson, problem, route } from '@/lib/request/http'
+import { MAX_NOTES, createNote, listNotes } from '@/lib/accounts/notes'
+import { NewNoteSchema } from '@/lib/credentials/validation'
 
 // The caller's notes, oldest first; a personal access token reads them with `read` and adds to
 // them with `write`.

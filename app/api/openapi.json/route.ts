@@ -1,5 +1,5 @@
-import { otherMethods, route } from '@/lib/http'
-import { openApiJson } from '@/lib/openapi'
+import { otherMethods, route } from '@/lib/request/http'
+import { openApiJson } from '@/lib/openapi/document'
 
 // The API described in OpenAPI 3.1, generated from the handlers' own zod schemas (lib/openapi.ts);
 // /docs renders it.

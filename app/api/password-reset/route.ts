@@ -1,7 +1,7 @@
-import { readClient } from '@/lib/client'
-import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
-import { requestPasswordReset } from '@/lib/recovery'
-import { PasswordResetRequestSchema } from '@/lib/validation'
+import { readClient } from '@/lib/request/client'
+import { json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/request/http'
+import { requestPasswordReset } from '@/lib/signin/recovery'
+import { PasswordResetRequestSchema } from '@/lib/credentials/validation'
 
 // The same 202 for every account, known or not; the mail (if any) goes out after the response.
 export const POST = route(async (request) => {

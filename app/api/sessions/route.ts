@@ -1,6 +1,6 @@
-import { requireUser } from '@/lib/auth'
-import { json, otherMethods, route } from '@/lib/http'
-import { listSessions } from '@/lib/sessions'
+import { requireUser } from '@/lib/signin/auth'
+import { json, otherMethods, route } from '@/lib/request/http'
+import { listSessions } from '@/lib/signin/sessions'
 
 // The caller's live sessions (devices), with `current` marking this one.
 export const GET = route(async (request) => {

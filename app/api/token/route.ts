@@ -1,9 +1,9 @@
-import { logIn, refresh } from '@/lib/auth'
-import { type Client, readClient } from '@/lib/client'
-import { setSessionCookies } from '@/lib/cookies'
-import { json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/http'
-import type { TokenPair } from '@/lib/tokens'
-import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/validation'
+import { logIn, refresh } from '@/lib/signin/auth'
+import { type Client, readClient } from '@/lib/request/client'
+import { setSessionCookies } from '@/lib/request/cookies'
+import { json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/request/http'
+import type { TokenPair } from '@/lib/credentials/tokens'
+import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/credentials/validation'
 
 // RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
 // a first-party login that scripts and the login page share) and the refresh grant (section 6).

@@ -1,9 +1,9 @@
-import { listDirectory } from '@/lib/admin'
-import { requireAdmin, signUp } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { getEnv } from '@/lib/env'
-import { json, otherMethods, parseJson, parseQuery, problem, route, tooManyRequests } from '@/lib/http'
-import { DirectoryQuerySchema, SignUpSchema } from '@/lib/validation'
+import { listDirectory } from '@/lib/operators/admin'
+import { requireAdmin, signUp } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { getEnv } from '@/lib/platform/env'
+import { json, otherMethods, parseJson, parseQuery, problem, route, tooManyRequests } from '@/lib/request/http'
+import { DirectoryQuerySchema, SignUpSchema } from '@/lib/credentials/validation'
 
 // The directory, for admins: newest first, `?q=` in usernames and emails, `?cursor=` for more.
 export const GET = route(async (request) => {

@@ -1,12 +1,12 @@
 import { notFound } from 'next/navigation'
 import { LocalTime } from '@/app/local-time'
-import { listOutbox, outboxEnabled } from '@/lib/mail'
+import { listOutbox, outboxEnabled } from '@/lib/platform/mail'
 import { linkify } from './linkify'
 
 export const metadata = { title: 'Outbox · passgate' }
 
 // The mail a development server would have sent, for following reset and verification links
-// without a mail server. It holds live links to any account: it exists only where lib/mail.ts
+// without a mail server. It holds live links to any account: it exists only where lib/platform/mail.ts
 // keeps an outbox (development without SMTP_URL), and is a 404 everywhere else.
 export default async function OutboxPage() {
   if (!outboxEnabled()) notFound()

@@ -1,7 +1,7 @@
-import { readClient } from '@/lib/client'
-import { otherMethods, parseJson, problem, route } from '@/lib/http'
-import { confirmEmail } from '@/lib/recovery'
-import { EmailVerificationConfirmSchema } from '@/lib/validation'
+import { readClient } from '@/lib/request/client'
+import { otherMethods, parseJson, problem, route } from '@/lib/request/http'
+import { confirmEmail } from '@/lib/signin/recovery'
+import { EmailVerificationConfirmSchema } from '@/lib/credentials/validation'
 
 // The link mailed to a new address: opening it marks the address verified.
 export const POST = route(async (request) => {

@@ -1,8 +1,8 @@
-import { requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { otherMethods, problem, route } from '@/lib/http'
-import { deleteKey } from '@/lib/keys'
-import { KeyIdSchema } from '@/lib/validation'
+import { requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { otherMethods, problem, route } from '@/lib/request/http'
+import { deleteKey } from '@/lib/signin/keys'
+import { KeyIdSchema } from '@/lib/credentials/validation'
 
 // Ends one of the caller's keys, on every instance at the key's next request.
 export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {

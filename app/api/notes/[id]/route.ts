@@ -1,7 +1,7 @@
-import { requireUser } from '@/lib/auth'
-import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
-import { deleteNote, getNote, updateNote } from '@/lib/notes'
-import { NoteChangesSchema, NoteIdSchema } from '@/lib/validation'
+import { requireUser } from '@/lib/signin/auth'
+import { json, otherMethods, parseJson, problem, route } from '@/lib/request/http'
+import { deleteNote, getNote, updateNote } from '@/lib/accounts/notes'
+import { NoteChangesSchema, NoteIdSchema } from '@/lib/credentials/validation'
 
 // One of the caller's notes. Another user's note, or one that never was, is a 404 alike.
 

@@ -1,7 +1,7 @@
-import { resetPasswordWithLink } from '@/lib/account'
-import { readClient } from '@/lib/client'
-import { fieldProblem, otherMethods, parseJson, problem, route } from '@/lib/http'
-import { NOT_USERNAME, PasswordResetConfirmSchema } from '@/lib/validation'
+import { resetPasswordWithLink } from '@/lib/signin/account'
+import { readClient } from '@/lib/request/client'
+import { fieldProblem, otherMethods, parseJson, problem, route } from '@/lib/request/http'
+import { NOT_USERNAME, PasswordResetConfirmSchema } from '@/lib/credentials/validation'
 
 // A new password from a reset link: every session and personal access token of the user ends.
 export const POST = route(async (request) => {

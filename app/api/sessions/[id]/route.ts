@@ -1,9 +1,9 @@
-import { requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { clearSessionCookies } from '@/lib/cookies'
-import { otherMethods, problem, route } from '@/lib/http'
-import { endOwnSession } from '@/lib/sessions'
-import { SessionIdSchema } from '@/lib/validation'
+import { requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { clearSessionCookies } from '@/lib/request/cookies'
+import { otherMethods, problem, route } from '@/lib/request/http'
+import { endOwnSession } from '@/lib/signin/sessions'
+import { SessionIdSchema } from '@/lib/credentials/validation'
 
 // Ends one of the caller's sessions: that device is signed out on its next request. Another
 // user's session, or one already ended, is a 404 (its existence is not the caller's business).

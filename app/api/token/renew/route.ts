@@ -1,7 +1,7 @@
-import { renewPageSession } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { otherMethods, route } from '@/lib/http'
-import { loginPath, safeNextPath } from '@/lib/next-path'
+import { renewPageSession } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { otherMethods, route } from '@/lib/request/http'
+import { loginPath, safeNextPath } from '@/lib/request/next-path'
 
 // Where proxy.ts sends a page visit whose access cookie has expired while a refresh cookie is
 // present: renew both cookies and go on to the page, or go to /login. A GET that a cross-site link

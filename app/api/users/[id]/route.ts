@@ -1,8 +1,8 @@
-import { updateUser } from '@/lib/admin'
-import { requireAdmin } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { json, otherMethods, parseJson, problem, route } from '@/lib/http'
-import { UserChangesSchema, UserIdSchema } from '@/lib/validation'
+import { updateUser } from '@/lib/operators/admin'
+import { requireAdmin } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { json, otherMethods, parseJson, problem, route } from '@/lib/request/http'
+import { UserChangesSchema, UserIdSchema } from '@/lib/credentials/validation'
 
 type Context = { params: Promise<{ id: string }> }
 

@@ -1,8 +1,8 @@
-import { changeProfile } from '@/lib/account'
-import { invalidToken, requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { fieldProblem, json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
-import { ProfileSchema } from '@/lib/validation'
+import { changeProfile } from '@/lib/signin/account'
+import { invalidToken, requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { fieldProblem, json, otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/request/http'
+import { ProfileSchema } from '@/lib/credentials/validation'
 
 // Personal access tokens may read the caller (a script checking whom its key belongs to), never
 // change the profile.

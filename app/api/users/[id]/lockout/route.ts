@@ -1,8 +1,8 @@
-import { clearLockout } from '@/lib/admin'
-import { requireAdmin } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { otherMethods, problem, route } from '@/lib/http'
-import { UserIdSchema } from '@/lib/validation'
+import { clearLockout } from '@/lib/operators/admin'
+import { requireAdmin } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { otherMethods, problem, route } from '@/lib/request/http'
+import { UserIdSchema } from '@/lib/credentials/validation'
 
 // An admin lifts the 100-failure lock-out of a user's name: new browsers and scripts may sign in.
 export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {

@@ -1,8 +1,8 @@
-import { createResetLink } from '@/lib/admin'
-import { requireAdmin } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { json, otherMethods, problem, route } from '@/lib/http'
-import { UserIdSchema } from '@/lib/validation'
+import { createResetLink } from '@/lib/operators/admin'
+import { requireAdmin } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { json, otherMethods, problem, route } from '@/lib/request/http'
+import { UserIdSchema } from '@/lib/credentials/validation'
 
 // An admin makes a one-time password reset link for a user, to hand over without mail. Where
 // APP_URL is unset in production, it is a path: the admin's page puts its own address in front.

@@ -1,8 +1,8 @@
-import { endAllSessions } from '@/lib/admin'
-import { requireAdmin } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { otherMethods, problem, route } from '@/lib/http'
-import { UserIdSchema } from '@/lib/validation'
+import { endAllSessions } from '@/lib/operators/admin'
+import { requireAdmin } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { otherMethods, problem, route } from '@/lib/request/http'
+import { UserIdSchema } from '@/lib/credentials/validation'
 
 // An admin ends every session of a user: each device is signed out on its next request.
 export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {

@@ -1,7 +1,7 @@
-import { requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { json, otherMethods, problem, route, tooManyRequests } from '@/lib/http'
-import { resendVerification } from '@/lib/recovery'
+import { requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { json, otherMethods, problem, route, tooManyRequests } from '@/lib/request/http'
+import { resendVerification } from '@/lib/signin/recovery'
 
 // A new verification link to the caller's unverified address (the last one stops working).
 export const POST = route(async (request) => {

@@ -1,6 +1,6 @@
-import { requireUser } from '@/lib/auth'
-import { json, otherMethods, route } from '@/lib/http'
-import { listNotes } from '@/lib/notes'
+import { requireUser } from '@/lib/signin/auth'
+import { json, otherMethods, route } from '@/lib/request/http'
+import { listNotes } from '@/lib/accounts/notes'
 
 // The tutorial's example protected route: the caller's notes, in its `items` shape.
 export const GET = route(async (request) => {

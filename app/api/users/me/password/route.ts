@@ -1,8 +1,8 @@
-import { changeOwnPassword } from '@/lib/account'
-import { requireUser } from '@/lib/auth'
-import { readClient } from '@/lib/client'
-import { otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/http'
-import { changePasswordSchema } from '@/lib/validation'
+import { changeOwnPassword } from '@/lib/signin/account'
+import { requireUser } from '@/lib/signin/auth'
+import { readClient } from '@/lib/request/client'
+import { otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/request/http'
+import { changePasswordSchema } from '@/lib/credentials/validation'
 
 // A new password ends every other session of the user; this one stays signed in.
 export const POST = route(async (request) => {

@@ -1,0 +1,122 @@
+// The operators' console: the directory, actions on other users, the audit log.
+import { z } from 'zod'
+import type { ZodOpenApiPathsObject } from 'zod-openapi'
+import { AuditQuerySchema, type AuditPage } from '../accounts/audit'
+import { DirectoryQuerySchema, UserChangesSchema, UserIdSchema } from '../credentials/validation'
+import type { DirectoryEntry, ResetLink } from '../operators/admin'
+import { describes, json, noContent, operation, problem, timestamp } from './operation'
+import { UserSchema } from './users'
+
+const DirectoryEntrySchema = UserSchema.extend({
+  last_login_at: timestamp.nullable(),
+  live_sessions: z.int(),
+  locked: z.boolean().meta({ description: 'True while the name refuses new devices after 100 failed sign-ins.' }),
+}).meta({ id: 'DirectoryEntry' })
+
+const DirectoryPageSchema = z.strictObject({ items: z.array(DirectoryEntrySchema), next_cursor: z.string().nullable() }).meta({ id: 'DirectoryPage' })
+
+const ResetLinkSchema = z
+  .strictObject({ url: z.string().meta({ description: 'The link, shown this once.' }), expires_at: timestamp })
+  .meta({ id: 'ResetLink' })
+
+const AuditPageSchema = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        id: z.int(),
+        at: timestamp,
+        kind: z.string(),
+        actor_id: z.int().nullable(),
+        actor: z.string().nullable(),
+        target_id: z.int().nullable(),
+        target: z.string().nullable(),
+        ip: z.string().nullable(),
+        user_agent: z.string().nullable(),
+        detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'AuditPage' })
+
+describes<z.output<typeof DirectoryEntrySchema>, DirectoryEntry>()
+describes<z.output<typeof AuditPageSchema>, AuditPage>()
+describes<z.output<typeof ResetLinkSchema>, ResetLink>()
+
+const userPath = z.object({ id: UserIdSchema })
+
+export const adminPaths: ZodOpenApiPathsObject = {
+  '/api/users': {
+    get: operation({
+      id: 'listUsers',
+      summary: 'The user directory (admins)',
+      tags: ['admin'],
+      access: 'admin',
+      method: 'get',
+      params: { query: DirectoryQuerySchema },
+      responses: { '200': { description: 'Newest first, 50 a page.', ...json(DirectoryPageSchema) } },
+    }),
+  },
+  '/api/users/{id}': {
+    patch: operation({
+      id: 'updateUser',
+      summary: 'Disable, enable, promote or demote a user (admins)',
+      description: 'Disabling ends every session and key of the user at once.',
+      tags: ['admin'],
+      access: 'admin',
+      method: 'patch',
+      params: { path: userPath },
+      body: UserChangesSchema,
+      responses: {
+        '200': { description: 'The user as the directory shows it.', ...json(DirectoryEntrySchema) },
+        '404': problem('User not found.'),
+        '409': problem('Yourself, or the last enabled admin.'),
+      },
+    }),
+  },
+  '/api/users/{id}/sessions': {
+    delete: operation({
+      id: 'endUserSessions',
+      summary: "End every session of a user (admins)",
+      tags: ['admin'],
+      access: 'admin',
+      method: 'delete',
+      params: { path: userPath },
+      responses: { '204': noContent('Ended.'), '404': problem('User not found.') },
+    }),
+  },
+  '/api/users/{id}/reset-link': {
+    post: operation({
+      id: 'createResetLink',
+      summary: 'Make a one-time password reset link for a user (admins)',
+      description: 'To hand over without mail: valid 24 hours, once; it voids the user\'s older links and is audited.',
+      tags: ['admin'],
+      access: 'admin',
+      method: 'post',
+      params: { path: userPath },
+      responses: { '201': { description: 'The link, shown this once.', ...json(ResetLinkSchema) }, '404': problem('User not found.'), '409': problem('The user is disabled, or is the caller (who changes their own password instead).') },
+    }),
+  },
+  '/api/users/{id}/lockout': {
+    delete: operation({
+      id: 'clearLockout',
+      summary: 'Lift the 100-failure lock-out of a user (admins)',
+      tags: ['admin'],
+      access: 'admin',
+      method: 'delete',
+      params: { path: userPath },
+      responses: { '204': noContent('Lifted.'), '404': problem('User not found.') },
+    }),
+  },
+  '/api/audit': {
+    get: operation({
+      id: 'listAuditEvents',
+      summary: 'The audit log (admins)',
+      tags: ['admin'],
+      access: 'admin',
+      method: 'get',
+      params: { query: AuditQuerySchema },
+      responses: { '200': { description: 'Newest first, 50 a page.', ...json(AuditPageSchema) } },
+    }),
+  },
+}

@@ -1,0 +1,143 @@
+import { recordEvent } from '../accounts/audit'
+import { type Authenticated, LOCKOUT_FAILURES } from '../signin/auth'
+import type { Client } from '../request/client'
+import { getDb } from '../platform/db'
+import { clearBuckets, lockoutKey, readBuckets } from '../request/rate-limit'
+import { endUserKeys } from '../signin/keys'
+import { appLink } from '../platform/mail'
+import { issueToken } from '../signin/recovery'
+import { countLiveSessions, endUserSessions, isSessionUsable } from '../signin/sessions'
+import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from '../accounts/users'
+
+// What admins do to other accounts. Each action is one transaction that spans the owning modules
+// (users, sessions, throttles) and records its audit event with the admin as the actor.
+
+export type DirectoryEntry = DirectoryUser & { live_sessions: number; locked: boolean }
+
+/** The directory page: users with their live sessions and whether the 100-failure lock holds. */
+export async function listDirectory(query: string | undefined, cursor: number | undefined): Promise<{ items: DirectoryEntry[]; next_cursor: string | null }> {
+  const { users, nextCursor } = await listUsers(query, cursor)
+  return { items: await withCounts(users), next_cursor: nextCursor === null ? null : String(nextCursor) }
+}
+
+async function withCounts(users: DirectoryUser[]): Promise<DirectoryEntry[]> {
+  const [live, failures] = await Promise.all([
+    countLiveSessions(users.map((user) => user.id)),
+    readBuckets(users.map((user) => lockoutKey(user.username))),
+  ])
+  return users.map((user) => ({
+    ...user,
+    live_sessions: live.get(user.id) ?? 0,
+    locked: (failures.get(lockoutKey(user.username))?.hits ?? 0) >= LOCKOUT_FAILURES,
+  }))
+}
+
+export type AdminResult<T> = { ok: true; value: T } | { ok: false; status: 403 | 404 | 409; detail: string }
+
+const NOT_FOUND = { ok: false, status: 404, detail: 'User not found' } as const
+// The admin was demoted or disabled while this request waited for the lock.
+const NO_LONGER_ADMIN = { ok: false, status: 403, detail: 'Admins only' } as const
+
+/**
+ * Disables or enables a user, and makes them admin or user. Disabling ends every session and
+ * every personal access token of the user in the same transaction and moves them to a new
+ * credentials epoch, so enabling them again
+ * brings nothing back and a login inside bcrypt meanwhile fails. An admin cannot disable or demote
+ * themselves, nor the last enabled admin.
+ */
+export async function updateUser(admin: Authenticated, userId: number, changes: UserChanges, client: Client): Promise<AdminResult<DirectoryEntry>> {
+  if ((changes.disabled === true || changes.role === 'user') && userId === admin.user.id) {
+    return { ok: false, status: 409, detail: 'You cannot disable or demote yourself: ask another admin.' }
+  }
+  const outcome = await applyChanges(admin.user.id, userId, changes, client)
+  if (!outcome.ok) return outcome
+  return { ok: true, value: (await withCounts([outcome.value]))[0]! }
+}
+
+/** `npm run user:promote -- <name> [--demote]`: the same rules, with no admin acting. */
+export async function setRoleFromTerminal(username: string, role: Role): Promise<AdminResult<DirectoryUser>> {
+  const account = await findAccount(username)
+  return account === null ? NOT_FOUND : applyChanges(null, account.user.id, { role }, null)
+}
+
+type UserChanges = { disabled?: boolean; role?: Role }
+
+async function applyChanges(actorId: number | null, userId: number, changes: UserChanges, client: Client | null): Promise<AdminResult<DirectoryUser>> {
+  const db = await getDb()
+  const outcome = await db.transaction(async (tx): Promise<AdminResult<null>> => {
+    const admins = await lockEnabledAdmins(tx)
+    if (actorId !== null && !admins.includes(actorId)) return NO_LONGER_ADMIN
+    const before = await lockUser(tx, userId)
+    if (before === null) return NOT_FOUND
+    if ((changes.disabled === true || changes.role === 'user') && admins.includes(userId) && admins.length === 1) {
+      return { ok: false, status: 409, detail: 'This is the last enabled admin: make another user admin first.' }
+    }
+    const event = { actorId, targetId: userId, client }
+    if (changes.disabled !== undefined && changes.disabled !== before.disabled) {
+      await setDisabled(tx, userId, changes.disabled)
+      if (changes.disabled) {
+        const ended = await endUserSessions(tx, userId, 'disabled')
+        const keysEnded = await endUserKeys(tx, userId)
+        await recordEvent(tx, { ...event, kind: 'user_disabled', detail: { sessions_ended: ended, keys_ended: keysEnded } })
+      } else {
+        await recordEvent(tx, { ...event, kind: 'user_enabled' })
+      }
+    }
+    if (changes.role !== undefined && changes.role !== before.role) {
+      await setRole(tx, userId, changes.role)
+      await recordEvent(tx, { ...event, kind: 'role_changed', detail: { from: before.role, to: changes.role } })
+    }
+    return { ok: true, value: null }
+  })
+  if (!outcome.ok) return outcome
+  const user = await getUser(userId)
+  return user === null ? NOT_FOUND : { ok: true, value: user }
+}
+
+/** Ends every session of a user (and a login in flight: a new credentials epoch). */
+export async function endAllSessions(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<number>> {
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
+    if (!(await bumpCredentialsEpoch(tx, userId))) return NOT_FOUND
+    const ended = await endUserSessions(tx, userId, 'ended_by_admin')
+    await recordEvent(tx, { kind: 'sessions_ended', actorId: admin.user.id, targetId: userId, client, detail: { sessions_ended: ended } })
+    return { ok: true, value: ended }
+  })
+}
+
+/** Lifts the 100-failure lock-out of a user's name, so that new browsers and scripts may try again. */
+export async function clearLockout(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<boolean>> {
+  const user = await getUser(userId)
+  if (user === null) return NOT_FOUND
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id)) return NO_LONGER_ADMIN
+    const cleared = await clearBuckets([lockoutKey(user.username)], tx)
+    await recordEvent(tx, { kind: 'lockout_cleared', actorId: admin.user.id, targetId: userId, client, detail: { was_counting: cleared } })
+    return { ok: true, value: cleared }
+  })
+}
+
+export type ResetLink = { url: string; expires_at: string }
+
+/**
+ * A one-time password reset link for a user, for an admin to hand over by other means (recovery
+ * without mail): valid a day, voiding the user's older admin link (not a mailed one, nor does a
+ * mailed one void it), shown once and audited. Not for a disabled user: the link would not work.
+ */
+export async function createResetLink(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<ResetLink>> {
+  // Not for oneself: whoever holds this admin's session would take the account over (and sign its
+  // owner out everywhere); the password change, which asks for the current one, is the way.
+  if (userId === admin.user.id) return { ok: false, status: 409, detail: 'Change your own password on your account page instead.' }
+  const account = await getAccount(userId)
+  if (account === null) return NOT_FOUND
+  if (account.user.disabled) return { ok: false, status: 409, detail: 'This user is disabled: enable them first.' }
+  const db = await getDb()
+  return db.transaction(async (tx) => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id) || !(await isSessionUsable(tx, admin.sessionId, admin.user.id))) return NO_LONGER_ADMIN
+    const issued = await issueToken(tx, userId, 'admin_reset', { credentialsEpoch: account.credentialsEpoch })
+    await recordEvent(tx, { kind: 'reset_link_created', actorId: admin.user.id, targetId: userId, client, detail: { expires_at: issued.expiresAt.toISOString() } })
+    return { ok: true, value: { url: appLink('/reset-password', issued.token), expires_at: issued.expiresAt.toISOString() } }
+  })
+}
