@@ -158,7 +158,7 @@ test("a plain user's /admin shows their own account only: no directory, no audit
   await expect(page.getByRole('heading', { name: 'Users' })).toHaveCount(0)
 })
 
-test('the directory reads as a table on a desktop and as cards on a phone (README screenshots)', async ({ page, admin }) => {
+test('the directory reads as a table on a desktop and as cards on a phone (the screenshots in docs/api.md)', async ({ page, admin }) => {
   // A small team with one tag, so that a search shows just them.
   const tag = `team${randomBytes(3).toString('hex')}`
   const alice = await signUp({ username: `${tag}_alice`, email: `alice@${tag}.example.com`, full_name: 'Alice Liddell' })

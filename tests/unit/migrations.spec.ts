@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
 
-// Migrations only add (the README promises it: an old and a new deploy share the database while a
+// Migrations only add (docs/deployment.md promises it: an old and a new deploy share the database while a
 // deploy rolls out, and a rollback runs on the newer schema). Anything that takes away or changes
 // what old code reads or writes fails here, until a release plans it in two steps.
 const TAKES_AWAY = [
