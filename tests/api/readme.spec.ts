@@ -80,6 +80,7 @@ test.describe('the examples in the documents, in order, against one fresh server
   let server: ExtraServer
 
   test.beforeAll(async () => {
+    test.setTimeout(120_000) // a fresh server starts in 10 to 60 s on a busy machine
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-example-files-'))
     let env: Record<string, string>
     if (onPostgres) {
