@@ -5,13 +5,16 @@ import { expect, test } from '@playwright/test'
 
 // The README is short and links to docs/ for everything else: a link that leads nowhere (a file
 // moved, a heading renamed) would strand a reader. Every relative link and image in README.md
-// and docs/**/*.md must name a file in the repository, and its #anchor a heading of that file,
+// and docs/**/*.md (and lib/'s folder notes) must name a file in the repository, and its #anchor a heading of that file,
 // with the anchor made as GitHub makes it.
 
-/** README.md and every Markdown file under docs/, relative to `root`. */
+/** README.md and every Markdown file under docs/ and lib/ (where there is one), relative to `root`. */
 function documents(root: string): string[] {
-  const docs = fs.readdirSync(path.join(root, 'docs'), { recursive: true, encoding: 'utf8' })
-  return ['README.md', ...docs.filter((file) => file.endsWith('.md')).map((file) => path.join('docs', file)).sort()]
+  const under = (folder: string) =>
+    fs.existsSync(path.join(root, folder))
+      ? fs.readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.md')).map((file) => path.join(folder, file))
+      : []
+  return ['README.md', ...[...under('docs'), ...under('lib')].sort()]
 }
 
 /** The lines of a Markdown file outside fenced code blocks, where headings and links are read. */
