@@ -2,6 +2,7 @@
 // first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
 // imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
 import { runScript } from './run-script'
+import { describeDatabase } from '../lib/db'
 import { type CreateUserResult, createUser, importUser } from '../lib/users'
 import { SignUpSchema, UsernameSchema } from '../lib/validation'
 
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     return 2
   }
   const user = { username, role: args.includes('--admin') ? ('admin' as const) : ('user' as const) }
+  console.log(`Working on ${await describeDatabase()}.`)
   // The CLI's own input, not app configuration, so it is read here rather than in lib/env.ts.
   const hash = process.env.PASSWORD_HASH
   let result: CreateUserResult | { ok: false; reason: 'hash_not_bcrypt' }

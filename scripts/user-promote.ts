@@ -1,6 +1,7 @@
 // `npm run user:promote -- <username> [--demote]`: makes an existing account admin, or (with
 // --demote) a plain user again, from a terminal. The last enabled admin is never demoted.
 import { setRoleFromTerminal } from '../lib/admin'
+import { describeDatabase } from '../lib/db'
 import { runScript } from './run-script'
 
 async function main(): Promise<number> {
@@ -11,6 +12,7 @@ async function main(): Promise<number> {
     return 2
   }
   const role = args.includes('--demote') ? 'user' : 'admin'
+  console.log(`Working on ${await describeDatabase()}.`)
   const result = await setRoleFromTerminal(username, role)
   if (!result.ok) {
     console.error(result.status === 404 ? `No such user: ${username}` : result.detail)
