@@ -54,6 +54,19 @@ test('sign-up shows the rule that failed next to its field', async ({ page }) =>
   await expect(page).toHaveURL(/\/signup$/)
 })
 
+test('a taken username is said once, beside the field; the email field says what an unverified address means', async ({ page, user: { username } }) => {
+  await page.goto('/signup')
+  await expect(page.getByLabel('Email (optional)')).toHaveAccessibleDescription(
+    'Without a verified email you cannot reset a forgotten password yourself: only an admin can.',
+  )
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await expect(page.getByLabel('Username')).toHaveAccessibleDescription('Username already registered')
+  await expect(page.getByText('Username already registered')).toHaveCount(1)
+  await expect(page.getByRole('alert')).toHaveText('Please correct the fields below.')
+})
+
 test('after login the user lands on `next`, but only if it is a path on this site', async ({ page, user: { username } }) => {
   await page.goto('/login?next=//evil.example/steal')
   await submitSignIn(page, username)
