@@ -37,14 +37,14 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
   const isAdmin = user.role === 'admin'
   const [sessions, events, notes, tokens] = await Promise.all([listSessions(user.id, sessionId), listOwnEvents(user.id), listNotes(user.id), listKeys(user.id)])
   return (
-    <main className={`mx-auto space-y-6 px-4 py-8 sm:py-12 ${isAdmin ? 'max-w-6xl' : 'max-w-3xl'}`}>
+    <main className={`mx-auto w-full space-y-6 px-4 py-8 sm:py-12 ${isAdmin ? 'max-w-6xl' : 'max-w-3xl'}`}>
       <header className="flex flex-wrap items-center justify-between gap-4">
         <h1 className="min-w-0 text-2xl font-bold tracking-tight wrap-anywhere">
           Signed in as <span data-testid="signed-in-as">{user.username}</span>
         </h1>
         <SignOutButton />
       </header>
-      {isAdmin ? <AdminNav /> : null}
+      <SectionNav isAdmin={isAdmin} />
       <div className={isAdmin ? 'grid gap-6 lg:grid-cols-2' : 'space-y-6'}>
         <Section id="account" title="Your account">
           <dl className="mb-6 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
@@ -87,15 +87,16 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
   )
 }
 
-function AdminNav() {
+/** Links to the page's sections: a long page on a phone, and longer for an admin. */
+function SectionNav({ isAdmin }: { isAdmin: boolean }) {
   const links = [
     ['#account', 'Your account'],
+    ['#password', 'Password'],
     ['#notes', 'Notes'],
     ['#sessions', 'Sessions'],
     ['#tokens', 'Access tokens'],
     ['#activity', 'Your activity'],
-    ['#users', 'Users'],
-    ['#audit', 'Audit log'],
+    ...(isAdmin ? [['#users', 'Users'], ['#audit', 'Audit log']] : []),
   ]
   return (
     <nav aria-label="On this page">

@@ -38,6 +38,7 @@ test('sign up, see /admin, sign out, get sent back to /login, sign in again', as
 
 test('a wrong password shows the error inline and stays on /login', async ({ page, user: { username } }) => {
   await page.goto('/login')
+  await expect(page.getByRole('banner').getByRole('link', { name: 'passgate' }), 'the page names the product').toBeVisible()
   if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/login.png' })
   await submitSignIn(page, username, 'not the password')
   await expect(page.getByTestId('form-error')).toHaveText('Incorrect username or password')

@@ -150,14 +150,19 @@ test('an admin lifts a lock-out from the directory', async ({ page, admin, user:
   await expect(row.getByRole('button', { name: `Unlock ${target.username}` })).toHaveCount(0)
 })
 
-test("a plain user's /admin shows their own account only: no directory, no audit log, no admin links", async ({ page, user }) => {
+test("a plain user's /admin shows their own account only, with links to its sections: no directory, no audit log, no admin links", async ({ page, user }) => {
   expect((await requestToken(user.username, 'not the password')).status).toBe(401)
   await signIn(page, user.username)
   await expect(page.getByRole('heading', { name: 'Recent security activity' })).toBeVisible()
   await expect(page.getByRole('heading', { name: 'Users' }), 'a plain user must not see the directory').toHaveCount(0)
   await expect(page.getByRole('heading', { name: 'Audit log' }), 'a plain user must not see the audit log').toHaveCount(0)
   await expect(page.getByRole('search')).toHaveCount(0)
-  await expect(page.getByRole('navigation', { name: 'On this page' })).toHaveCount(0)
+  await expect(page.getByRole('banner').getByRole('link', { name: 'passgate' }), 'the page names the product').toBeVisible()
+  const sections = page.getByRole('navigation', { name: 'On this page' }).getByRole('link')
+  await expect(sections).toHaveText(['Your account', 'Password', 'Notes', 'Sessions', 'Access tokens', 'Your activity'])
+  await sections.getByText('Access tokens').click()
+  await expect(page).toHaveURL(/\/admin#tokens$/)
+  await expect(page.getByRole('heading', { name: 'Access tokens' })).toBeInViewport()
   await expect(page.getByRole('link', { name: /activity of|audit/i })).toHaveCount(0)
   // Their own events, in plain words.
   const activity = page.getByTestId('activity-item')
