@@ -58,7 +58,7 @@ async function refreshGrant(client: Client, form: Record<string, string>): Promi
 async function withOAuthError(response: Response): Promise<Response> {
   if (response.status < 400) return response
   const { error = 'invalid_request', detail } = (await response.json()) as { error?: string; detail: string | FieldError[] }
-  const description = typeof detail === 'string' ? detail : detail.map((field) => `${field.loc.slice(1).join('.')}: ${field.msg}`).join('; ')
+  const description = typeof detail === 'string' ? detail : detail.map(({ loc, msg }) => (loc.length > 1 ? `${loc.slice(1).join('.')}: ${msg}` : msg)).join('; ')
   return json({ error, error_description: description, detail }, response.status, response.headers)
 }
 
