@@ -65,7 +65,7 @@ test('a taken username is said once, beside the field; the email field says what
   await page.getByRole('button', { name: 'Sign up' }).click()
   await expect(page.getByLabel('Username')).toHaveAccessibleDescription('Username already registered')
   await expect(page.getByText('Username already registered')).toHaveCount(1)
-  await expect(page.getByRole('alert')).toHaveText('Please correct the fields below.')
+  await expect(page.getByTestId('form-error')).toHaveText('Please correct the fields below.')
 })
 
 test('after login the user lands on `next`, but only if it is a path on this site', async ({ page, user: { username } }) => {
