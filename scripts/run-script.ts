@@ -3,6 +3,10 @@ import { describeError } from '../lib/log'
 import { StoreLockedError } from '../lib/store-lock'
 import { loadEnvFiles } from './env-files.mjs'
 
+/** What to do instead while `npm run dev` holds the embedded store (docs/decisions/017b-first-admin-in-development.md). */
+export const FIRST_ADMIN_IN_DEVELOPMENT =
+  'To make the first admin while `npm run dev` runs, use the browser: sign in, open /admin and choose "Make me the admin" (a development server offers it while it has no admin).'
+
 /**
  * Runs a terminal command's `main` (its exit code) with the settings the server has: the `.env*`
  * files are loaded first, by Next's own loader, as `npm run dev` loads them (as `npm start` does

@@ -1,7 +1,7 @@
 // `npm run user:create -- <username> [--admin]`: creates a user from a terminal, for example the
 // first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
 // imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
-import { runScript } from './run-script'
+import { FIRST_ADMIN_IN_DEVELOPMENT, runScript } from './run-script'
 import { describeDatabase } from '../lib/db'
 import { type CreateUserResult, createUser, importUser } from '../lib/users'
 import { SignUpSchema, UsernameSchema } from '../lib/validation'
@@ -79,4 +79,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-await runScript(main)
+await runScript(main, FIRST_ADMIN_IN_DEVELOPMENT)

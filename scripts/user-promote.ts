@@ -2,7 +2,7 @@
 // --demote) a plain user again, from a terminal. The last enabled admin is never demoted.
 import { setRoleFromTerminal } from '../lib/admin'
 import { describeDatabase } from '../lib/db'
-import { runScript } from './run-script'
+import { FIRST_ADMIN_IN_DEVELOPMENT, runScript } from './run-script'
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2)
@@ -22,4 +22,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-await runScript(main)
+await runScript(main, FIRST_ADMIN_IN_DEVELOPMENT)
