@@ -38,9 +38,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
  * this response's nonce, which Next puts on its own inline scripts (it reads the policy from the
  * request). No plugins, no framing, forms only to this origin.
  * /docs (Swagger UI, app/docs/route.ts) runs under this same policy with nothing relaxed: its two
- * scripts carry the nonce, read from the request as Next reads it, and it sets inline styles only
- * through element.style (the CSSOM), which style-src does not govern. tests/e2e/docs.spec.ts fails
- * on any violation there.
+ * scripts and its style block carry the nonce, read from the request as Next reads it, and it sets
+ * inline styles only through element.style (the CSSOM), which style-src does not govern.
+ * tests/e2e/docs.spec.ts fails on any violation there.
  */
 function withPageCsp(request: NextRequest, https: boolean): NextResponse {
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64')

@@ -5,6 +5,9 @@ import { type FormEvent, useState } from 'react'
 
 export type ApiError = { status: number; message: string; fields: Record<string, string> }
 
+/** The form's message when the problems are told beside their fields. */
+export const SEE_FIELDS = 'Please correct the fields below.'
+
 /** Turns an error response ({"detail": "..."} or FastAPI's 422 list) into text for the form. */
 export async function readApiError(response: Response): Promise<ApiError> {
   const body = (await response.json().catch(() => null)) as { detail?: unknown } | null
@@ -20,7 +23,7 @@ export async function readApiError(response: Response): Promise<ApiError> {
     typeof detail === 'string'
       ? detail
       : Object.keys(fields).length > 0
-        ? 'Please correct the fields below.'
+        ? SEE_FIELDS
         : `Request failed (${response.status}).`
   return { status: response.status, message, fields }
 }

@@ -5,7 +5,7 @@ import type { InputHTMLAttributes, ReactNode } from 'react'
 
 export function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <main className="flex min-h-screen items-center justify-center px-4 py-12">
+    <main className="flex flex-1 items-center justify-center px-4 py-12">
       <div className="w-full max-w-md space-y-6 rounded-lg bg-white p-8 shadow">
         <h1 className="text-center text-2xl font-bold tracking-tight">{title}</h1>
         {children}

@@ -15,6 +15,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { parseArgs } from 'node:util'
 import { answerInJson, limitConnections } from './connections.mjs'
+import { loadEnvFiles } from './env-files.mjs'
 import { toOriginForm } from './request-targets.mjs'
 
 // `npm start` serves a production build, so it is production whatever NODE_ENV says: Next would
@@ -23,6 +24,13 @@ if (process.env.NODE_ENV !== undefined && process.env.NODE_ENV !== 'production')
   console.warn(`passgate: NODE_ENV=${process.env.NODE_ENV} ignored: npm start serves the production build as production`)
 }
 process.env.NODE_ENV = 'production'
+// The settings below may come from the `.env*` files, as the server's own do: loaded here, before
+// they are read (Next would load them only as the server starts). Once, by the first process: the
+// others inherit its environment.
+if (cluster.isPrimary) {
+  const files = loadEnvFiles(false)
+  if (files.length > 0) console.log(`passgate: settings from ${files.join(', ')}`)
+}
 
 function refuse(message) {
   console.error(`passgate cannot start: ${message}`)

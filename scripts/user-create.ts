@@ -1,7 +1,8 @@
 // `npm run user:create -- <username> [--admin]`: creates a user from a terminal, for example the
 // first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
 // imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
-import { runScript } from './run-script'
+import { FIRST_ADMIN_IN_DEVELOPMENT, runScript } from './run-script'
+import { describeDatabase } from '../lib/platform/db'
 import { type CreateUserResult, createUser, importUser } from '../lib/accounts/users'
 import { SignUpSchema, UsernameSchema } from '../lib/credentials/validation'
 
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     return 2
   }
   const user = { username, role: args.includes('--admin') ? ('admin' as const) : ('user' as const) }
+  console.log(`Working on ${await describeDatabase()}.`)
   // The CLI's own input, not app configuration, so it is read here rather than in lib/platform/env.ts.
   const hash = process.env.PASSWORD_HASH
   let result: CreateUserResult | { ok: false; reason: 'hash_not_bcrypt' }
@@ -77,4 +79,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-await runScript(main)
+await runScript(main, FIRST_ADMIN_IN_DEVELOPMENT)

@@ -1,7 +1,8 @@
 // `npm run user:promote -- <username> [--demote]`: makes an existing account admin, or (with
 // --demote) a plain user again, from a terminal. The last enabled admin is never demoted.
 import { setRoleFromTerminal } from '../lib/operators/admin'
-import { runScript } from './run-script'
+import { describeDatabase } from '../lib/platform/db'
+import { FIRST_ADMIN_IN_DEVELOPMENT, runScript } from './run-script'
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2)
@@ -11,6 +12,7 @@ async function main(): Promise<number> {
     return 2
   }
   const role = args.includes('--demote') ? 'user' : 'admin'
+  console.log(`Working on ${await describeDatabase()}.`)
   const result = await setRoleFromTerminal(username, role)
   if (!result.ok) {
     console.error(result.status === 404 ? `No such user: ${username}` : result.detail)
@@ -20,4 +22,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-await runScript(main)
+await runScript(main, FIRST_ADMIN_IN_DEVELOPMENT)

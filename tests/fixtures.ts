@@ -46,17 +46,22 @@ export function expectCookiesCleared(response: Response): void {
   for (const cookie of cookies) expect(cookie).toContain('Max-Age=0')
 }
 
+/** An error of /api/token: RFC 6749's `error` and `error_description`, and FastAPI's `detail` saying the same. */
+export function oauthError(error: string, detail: string): { error: string; error_description: string; detail: string } {
+  return { error, error_description: detail, detail }
+}
+
 /** The refresh grant refused, whatever the reason (reused, forged, ended, a disabled user): nothing says which. */
 export async function expectRefreshRefused(response: Response): Promise<void> {
   expect(response.status).toBe(400)
   expect(response.headers.get('cache-control')).toBe('no-store')
-  expect(await response.json()).toEqual({ error: 'invalid_grant', detail: 'Invalid or expired refresh token' })
+  expect(await response.json()).toEqual(oauthError('invalid_grant', 'Invalid or expired refresh token'))
 }
 
 /** The password grant for a disabled user: refused, though the password is right. */
 export async function expectInactiveUser(response: Response): Promise<void> {
   expect(response.status).toBe(400)
-  expect(await response.json()).toEqual({ error: 'invalid_grant', detail: 'Inactive user' })
+  expect(await response.json()).toEqual(oauthError('invalid_grant', 'Inactive user'))
 }
 
 /** 422 whose first detail names the field at `loc` (['body', 'username'], ['query', 'cursor']). */

@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation'
 import { LocalTime } from '@/app/local-time'
-import { listDirectory } from '@/lib/operators/admin'
+import { listDirectory, offersFirstAdmin } from '@/lib/operators/admin'
 import { listEvents, listOwnEvents } from '@/lib/accounts/audit'
 import { getPageSession } from '@/lib/signin/auth'
 import { listKeys } from '@/lib/signin/keys'
@@ -13,6 +13,7 @@ import { AccessTokens } from './access-tokens'
 import { adminHref } from './admin-params'
 import { AuditLog } from './audit-log'
 import { EmailStatus } from './email-status'
+import { FirstAdmin } from './first-admin'
 import { NotesPanel } from './notes-panel'
 import { PasswordForm } from './password-form'
 import { ProfileForm } from './profile-form'
@@ -35,16 +36,27 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
   if (session === null) redirect(loginPath('/admin'))
   const { user, sessionId } = session
   const isAdmin = user.role === 'admin'
-  const [sessions, events, notes, tokens] = await Promise.all([listSessions(user.id, sessionId), listOwnEvents(user.id), listNotes(user.id), listKeys(user.id)])
+  const [sessions, events, notes, tokens, firstAdmin] = await Promise.all([
+    listSessions(user.id, sessionId),
+    listOwnEvents(user.id),
+    listNotes(user.id),
+    listKeys(user.id),
+    isAdmin ? false : offersFirstAdmin(),
+  ])
   return (
-    <main className={`mx-auto space-y-6 px-4 py-8 sm:py-12 ${isAdmin ? 'max-w-6xl' : 'max-w-3xl'}`}>
+    <main className={`mx-auto w-full space-y-6 px-4 py-8 sm:py-12 ${isAdmin ? 'max-w-6xl' : 'max-w-3xl'}`}>
       <header className="flex flex-wrap items-center justify-between gap-4">
         <h1 className="min-w-0 text-2xl font-bold tracking-tight wrap-anywhere">
           Signed in as <span data-testid="signed-in-as">{user.username}</span>
         </h1>
         <SignOutButton />
       </header>
-      {isAdmin ? <AdminNav /> : null}
+      <SectionNav isAdmin={isAdmin} />
+      {firstAdmin ? (
+        <Section id="first-admin" title="No admin yet">
+          <FirstAdmin />
+        </Section>
+      ) : null}
       <div className={isAdmin ? 'grid gap-6 lg:grid-cols-2' : 'space-y-6'}>
         <Section id="account" title="Your account">
           <dl className="mb-6 grid grid-cols-[max-content_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
@@ -87,15 +99,16 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
   )
 }
 
-function AdminNav() {
+/** Links to the page's sections: a long page on a phone, and longer for an admin. */
+function SectionNav({ isAdmin }: { isAdmin: boolean }) {
   const links = [
     ['#account', 'Your account'],
+    ['#password', 'Password'],
     ['#notes', 'Notes'],
     ['#sessions', 'Sessions'],
     ['#tokens', 'Access tokens'],
     ['#activity', 'Your activity'],
-    ['#users', 'Users'],
-    ['#audit', 'Audit log'],
+    ...(isAdmin ? [['#users', 'Users'], ['#audit', 'Audit log']] : []),
   ]
   return (
     <nav aria-label="On this page">

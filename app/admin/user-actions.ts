@@ -87,16 +87,16 @@ function sessionCount(user: DirectoryEntry): string {
 
 /**
  * The actions a row offers, one per slot (account, role, sessions, lock-out): a slot keeps its
- * button element when its action flips (Disable becomes Enable), so focus stays on it.
+ * button element when its action flips (Disable becomes Enable), so focus stays on it. The admin's
+ * own row offers none that the API refuses them (lib/operators/admin.ts): disabling or demoting themselves
+ * (another admin must), and a reset link (the password form on this page is the way).
  */
-export function actionsFor(user: DirectoryEntry): [slot: string, action: UserAction][] {
-  const actions: [string, UserAction][] = [
-    ['account', user.disabled ? 'enable' : 'disable'],
-    ['role', user.role === 'admin' ? 'make_user' : 'make_admin'],
-    ['sessions', 'end_sessions'],
-  ]
+export function actionsFor(user: DirectoryEntry, own: boolean): [slot: string, action: UserAction][] {
+  const actions: [string, UserAction][] = []
+  if (!own) actions.push(['account', user.disabled ? 'enable' : 'disable'], ['role', user.role === 'admin' ? 'make_user' : 'make_admin'])
+  actions.push(['sessions', 'end_sessions'])
   // The API refuses a link for a disabled account: it could not sign in with the new password.
-  if (!user.disabled) actions.push(['reset', 'reset_link'])
+  if (!user.disabled && !own) actions.push(['reset', 'reset_link'])
   if (user.locked) actions.push(['lockout', 'unlock'])
   return actions
 }

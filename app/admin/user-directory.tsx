@@ -176,7 +176,7 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
               <Cell label="Last sign-in">{user.last_login_at === null ? <span className="text-gray-600">never</span> : <LocalTime iso={user.last_login_at} style="relative" />}</Cell>
               <Cell>
                 <div className="flex flex-wrap gap-2 pt-2 @4xl:pt-0">
-                  {actionsFor(user).map(([slot, kind]) => (
+                  {actionsFor(user, user.id === currentUserId).map(([slot, kind]) => (
                     <SecondaryButton key={slot} pending={false} onClick={() => setAsking({ action: kind, user })}>
                       {ACTIONS[kind].button}
                       <span className="sr-only"> {user.username}</span>

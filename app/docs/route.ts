@@ -17,7 +17,21 @@ const INIT = `SwaggerUIBundle({
   validatorUrl: null,
   queryConfigEnabled: false,
   persistAuthorization: false,
-})`
+})
+// Swagger UI focuses each scheme's first field as Authorize opens, so the last one (the access
+// token's, at the bottom) wins and the dialog opens scrolled past the username and password:
+// open it at its top, on the username.
+new MutationObserver(() => {
+  const username = document.querySelector('.modal-ux #oauth_username')
+  if (username === null || username.dataset.opened) return
+  username.dataset.opened = 'yes'
+  username.closest('.modal-ux-content').scrollTop = 0
+  username.focus()
+}).observe(document.getElementById('swagger-ui'), { childList: true, subtree: true })`
+
+// The app's document has no response links (OpenAPI `links`), so Swagger UI's Links column only
+// ever says "No links", and on a phone it pushes each responses table past the window's edge.
+const STYLE = '.swagger-ui .response-col_links { display: none; }'
 
 function page(nonce: string): string {
   return `<!doctype html>
@@ -28,6 +42,7 @@ function page(nonce: string): string {
 <title>passgate API docs</title>
 <link rel="icon" href="/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
+<style nonce="${nonce}">${STYLE}</style>
 </head>
 <body>
 <div id="swagger-ui"></div>

@@ -1,6 +1,6 @@
 'use client'
 
-import { field, requestToken, sendJson, useApiForm } from '@/app/api-client'
+import { SEE_FIELDS, field, requestToken, sendJson, useApiForm } from '@/app/api-client'
 import { SubmitButton } from '@/app/buttons'
 import { Field, FormError } from '@/app/ui'
 
@@ -21,10 +21,12 @@ export function SignUpForm({ passwordHint }: { passwordHint: string }) {
       window.location.assign(login.ok ? '/admin' : '/login')
     },
   )
-  const fields: Record<string, string | undefined> = { ...error?.fields, ...(error?.status === 409 ? { username: error.message } : {}) }
+  // A taken name is said once, beside the field; the form's alert points there.
+  const taken = error?.status === 409
+  const fields: Record<string, string | undefined> = { ...error?.fields, ...(taken ? { username: error.message } : {}) }
   return (
     <form className="space-y-4" onSubmit={onSubmit} method="post" noValidate>
-      <FormError message={error?.message ?? null} />
+      <FormError message={taken ? SEE_FIELDS : (error?.message ?? null)} />
       <Field label="Username" name="username" autoComplete="username" required error={fields.username} hint="3 to 32 letters, digits, _ . or -" />
       <Field
         label="Password"
@@ -35,7 +37,14 @@ export function SignUpForm({ passwordHint }: { passwordHint: string }) {
         error={fields.password}
         hint={passwordHint}
       />
-      <Field label="Email (optional)" name="email" type="email" autoComplete="email" error={fields.email} />
+      <Field
+        label="Email (optional)"
+        name="email"
+        type="email"
+        autoComplete="email"
+        error={fields.email}
+        hint="Without a verified email you cannot reset a forgotten password yourself: only an admin can."
+      />
       <Field label="Full name (optional)" name="full_name" autoComplete="name" error={fields.full_name} />
       <SubmitButton pending={pending}>{pending ? 'Creating account…' : 'Sign up'}</SubmitButton>
     </form>

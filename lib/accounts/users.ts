@@ -322,6 +322,32 @@ export async function bumpCredentialsEpoch(tx: Tx, userId: number): Promise<bool
   return rows.length === 1
 }
 
+/** Whether any account is an enabled admin (the first-admin offer of a development server, lib/operators/admin.ts). */
+export async function hasEnabledAdmin(): Promise<boolean> {
+  const db = await getDb()
+  const [row] = await db.select({ id: users.id }).from(users).where(and(eq(users.role, 'admin'), eq(users.disabled, false))).limit(1)
+  return row !== undefined
+}
+
+// Any fixed number: the key of the advisory lock that serializes first-admin claims.
+const FIRST_ADMIN_LOCK = 7_215_309_456_114
+
+/**
+ * Makes an enabled user admin if no account is an enabled admin yet; false otherwise. Two claims
+ * at once take turns under an advisory lock (with no admin row, lockEnabledAdmins locks nothing),
+ * so only the first wins.
+ */
+export async function promoteFirstAdmin(tx: Tx, userId: number): Promise<boolean> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`)
+  if ((await lockEnabledAdmins(tx)).length > 0) return false
+  const rows = await tx
+    .update(users)
+    .set({ role: 'admin', updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), eq(users.disabled, false)))
+    .returning({ id: users.id })
+  return rows.length === 1
+}
+
 export async function setRole(tx: Tx, userId: number, role: Role): Promise<void> {
   await tx.update(users).set({ role, updatedAt: sql`now()` }).where(eq(users.id, userId))
 }

@@ -108,6 +108,23 @@ export const adminPaths: ZodOpenApiPathsObject = {
       responses: { '204': noContent('Lifted.'), '404': problem('User not found.') },
     }),
   },
+  '/api/dev/first-admin': {
+    post: operation({
+      id: 'becomeFirstAdmin',
+      summary: 'Make yourself the first admin (development servers only)',
+      description:
+        'Under `npm run dev` the server holds the embedded store, so `npm run user:promote` cannot run: a signed-in user makes themselves admin ' +
+        'while no account is an enabled admin (/admin offers it). A production build answers 404 whatever the database holds.',
+      tags: ['admin'],
+      access: 'session',
+      method: 'post',
+      responses: {
+        '200': { description: 'You are an admin now.', ...json(UserSchema) },
+        '404': problem('Not a development server.'),
+        '409': problem('There is an admin already.'),
+      },
+    }),
+  },
   '/api/audit': {
     get: operation({
       id: 'listAuditEvents',

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
 import { PasswordGrantSchema, RefreshGrantSchema } from '../credentials/validation'
-import { ValidationProblemSchema, json, noContent, operation, problem, retryAfter } from './operation'
+import { FieldErrorsSchema, json, noContent, operation, problem, retryAfter } from './operation'
 
 const TokenSchema = z
   .strictObject({
@@ -13,12 +13,19 @@ const TokenSchema = z
   })
   .meta({ id: 'Token' })
 
+// RFC 6749 section 5.2's fields, beside FastAPI's `detail`, on every error of /api/token.
+const oauthError = {
+  error: z.enum(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'temporarily_unavailable']),
+  error_description: z.string().meta({ description: 'What `detail` says, in one line: what OAuth2 libraries show.' }),
+}
+
 const OAuthProblemSchema = z
-  .strictObject({
-    detail: z.string(),
-    error: z.enum(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'temporarily_unavailable']),
-  })
-  .meta({ id: 'OAuthProblem', description: "FastAPI's `detail` with RFC 6749's `error` code." })
+  .strictObject({ ...oauthError, detail: z.string() })
+  .meta({ id: 'OAuthProblem', description: "RFC 6749's `error` and `error_description`, with FastAPI's `detail`." })
+
+const OAuthValidationProblemSchema = z
+  .strictObject({ ...oauthError, detail: FieldErrorsSchema })
+  .meta({ id: 'OAuthValidationProblem', description: "FastAPI's 422 list, with RFC 6749's `invalid_request` and the list in one line." })
 
 // The token endpoint's form: the two grants, as the handler parses them.
 const TokenRequestSchema = z
@@ -44,9 +51,9 @@ export const authPaths: ZodOpenApiPathsObject = {
         '200': { description: 'A new access token and refresh token.', ...json(TokenSchema) },
         '400': { description: 'A missing field, an unknown grant type, a disabled or locked account, or a bad refresh token.', ...json(OAuthProblemSchema) },
         '401': { description: 'Incorrect username or password.', headers: z.object({ 'WWW-Authenticate': z.string() }), ...json(OAuthProblemSchema) },
-        '413': problem('The body is larger than 16 KiB.'),
-        '415': problem('The body is not a form.'),
-        '422': { description: 'A field is not valid text.', ...json(ValidationProblemSchema) },
+        '413': { description: 'The body is larger than 16 KiB.', ...json(OAuthProblemSchema) },
+        '415': { description: 'The body is not a form (JSON, for instance).', ...json(OAuthProblemSchema) },
+        '422': { description: 'A field is not valid text.', ...json(OAuthValidationProblemSchema) },
         '429': { description: 'Too many attempts for this name or address.', headers: retryAfter, ...json(OAuthProblemSchema) },
       },
     }),

@@ -7,10 +7,10 @@ export const timestamp = z.iso.datetime({ offset: true })
 
 export const ProblemSchema = z.strictObject({ detail: z.string() }).meta({ id: 'Problem', description: "FastAPI's error shape." })
 
+export const FieldErrorsSchema = z.array(z.strictObject({ loc: z.array(z.union([z.string(), z.int()])), msg: z.string(), type: z.string() }))
+
 export const ValidationProblemSchema = z
-  .strictObject({
-    detail: z.array(z.strictObject({ loc: z.array(z.union([z.string(), z.int()])), msg: z.string(), type: z.string() })),
-  })
+  .strictObject({ detail: FieldErrorsSchema })
   .meta({ id: 'ValidationProblem', description: "FastAPI's 422: one entry per field, `loc` naming it." })
 
 // Each response schema describes exactly what its module returns: a change on either side that

@@ -2,12 +2,28 @@ import { recordEvent } from '../accounts/audit'
 import { type Authenticated, LOCKOUT_FAILURES } from '../signin/auth'
 import type { Client } from '../request/client'
 import { getDb } from '../platform/db'
+import { getEnv } from '../platform/env'
 import { clearBuckets, lockoutKey, readBuckets } from '../request/rate-limit'
 import { endUserKeys } from '../signin/keys'
 import { appLink } from '../platform/mail'
 import { issueToken } from '../signin/recovery'
 import { countLiveSessions, endUserSessions, isSessionUsable } from '../signin/sessions'
-import { type DirectoryUser, type Role, bumpCredentialsEpoch, findAccount, getAccount, getUser, listUsers, lockEnabledAdmins, lockUser, setDisabled, setRole } from '../accounts/users'
+import {
+  type DirectoryUser,
+  type PublicUser,
+  type Role,
+  bumpCredentialsEpoch,
+  findAccount,
+  getAccount,
+  getUser,
+  hasEnabledAdmin,
+  listUsers,
+  lockEnabledAdmins,
+  lockUser,
+  promoteFirstAdmin,
+  setDisabled,
+  setRole,
+} from '../accounts/users'
 
 // What admins do to other accounts. Each action is one transaction that spans the owning modules
 // (users, sessions, throttles) and records its audit event with the admin as the actor.
@@ -58,6 +74,31 @@ export async function updateUser(admin: Authenticated, userId: number, changes: 
 export async function setRoleFromTerminal(username: string, role: Role): Promise<AdminResult<DirectoryUser>> {
   const account = await findAccount(username)
   return account === null ? NOT_FOUND : applyChanges(null, account.user.id, { role }, null)
+}
+
+// The first admin of a development server (docs/decisions/018-first-admin-in-development.md):
+// under `npm run dev` the server holds the embedded store, so `npm run user:promote` cannot open
+// it; instead a signed-in user may make themselves admin while no account is an enabled admin.
+// Only where NODE_ENV is development, which `next build` inlines as production: a production
+// build never offers or grants it, whatever the database holds.
+
+/** Whether /admin offers the signed-in user to become the first admin. */
+export async function offersFirstAdmin(): Promise<boolean> {
+  return getEnv().NODE_ENV === 'development' && !(await hasEnabledAdmin())
+}
+
+/** Makes the caller the first admin: 404 outside development, 409 once there is an admin. */
+export async function becomeFirstAdmin(caller: Authenticated, client: Client): Promise<AdminResult<PublicUser>> {
+  if (getEnv().NODE_ENV !== 'development') {
+    return { ok: false, status: 404, detail: 'Only a development server makes its first admin this way: run `npm run user:promote -- <username>`.' }
+  }
+  const db = await getDb()
+  const promoted = await db.transaction(async (tx) => {
+    if (!(await promoteFirstAdmin(tx, caller.user.id))) return false
+    await recordEvent(tx, { kind: 'role_changed', actorId: caller.user.id, targetId: caller.user.id, client, detail: { from: 'user', to: 'admin', first_admin: true } })
+    return true
+  })
+  return promoted ? { ok: true, value: { ...caller.user, role: 'admin' } } : { ok: false, status: 409, detail: 'This server has an admin already: ask them to make you one.' }
 }
 
 type UserChanges = { disabled?: boolean; role?: Role }

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { max } from 'drizzle-orm'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { type PgDatabase, type PgQueryResultHKT, bigint, pgSchema } from 'drizzle-orm/pg-core'
-import { dataPath, getEnv, isBuilding } from './env'
+import { type Env, dataPath, getEnv, isBuilding } from './env'
 import * as schema from './schema'
 import { describeError } from './log'
 import { acquireStoreLock } from './store-lock'
@@ -14,7 +14,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 /** A transaction, for changes that span two modules' tables (a new password ends sessions). */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
-type Store = { db: Db; kind: 'postgres' | 'pglite'; close: () => Promise<void> }
+// `applied`: the migrations the embedded store applied to itself as it opened.
+type Store = { db: Db; kind: 'postgres' | 'pglite'; applied: number; close: () => Promise<void> }
 
 // Cached on globalThis: Next gives route handlers, pages and dev hot reloads their own module
 // instances, and each must reuse the one connection (for PGlite, the one owner of its folder).
@@ -69,7 +70,7 @@ async function openStore(): Promise<Store> {
     const size = env.VERCEL === undefined ? { max: 10, idle_timeout: 30 } : { max: 3, idle_timeout: 5 }
     // Only ever turned off here: a URL's own `?prepare=false` still counts otherwise.
     const client = postgres(url, { ...size, connect_timeout: 5, ...(pooled ? { prepare: false } : {}), onnotice: () => {} })
-    return { db: drizzle({ client, schema }), kind: 'postgres', close: () => client.end({ timeout: 5 }) }
+    return { db: drizzle({ client, schema }), kind: 'postgres', applied: 0, close: () => client.end({ timeout: 5 }) }
   }
   const dir = dataPath('pglite')
   const release = await acquireStoreLock(dir)
@@ -83,10 +84,12 @@ async function openStore(): Promise<Store> {
     client = await PGlite.create(dir, { postgresqlconf: ['shared_buffers = 16MB'] })
     const db = drizzle({ client, schema })
     // The embedded store migrates itself, so `npm run dev` needs no setup step.
+    const newest = await newestApplied(db)
     await migrate(db, { migrationsFolder })
     return {
       db,
       kind: 'pglite',
+      applied: countNewer(newest),
       close: async () => {
         await client?.close()
         release()
@@ -100,6 +103,26 @@ async function openStore(): Promise<Store> {
   }
 }
 
+/**
+ * The database this process works on, named for the terminal commands without its password and
+ * without connecting: the PostgreSQL database and its hosts as the driver reads the URL (for
+ * migrations, the direct connection's), or the embedded store's folder.
+ */
+export async function describeDatabase(forMigrations = false): Promise<string> {
+  const env = getEnv()
+  const url = forMigrations ? migrationUrl(env) : env.DATABASE_URL
+  if (url === undefined) return `the embedded store in ${dataPath('pglite')}`
+  const { default: postgres } = await import('postgres')
+  // Parsing only: postgres.js connects on the first query.
+  const { host, port, path: socket, database } = postgres(connectionSettings(url).url).options
+  return `PostgreSQL database "${database}" on ${socket || host.map((name, i) => `${name}:${port[i] ?? port[0]}`).join(',')}`
+}
+
+/** The URL migrations use: the direct connection when one is set (DDL and advisory locks need it). */
+function migrationUrl(env: Env): string | undefined {
+  return env.DATABASE_URL === undefined ? undefined : (env.DATABASE_URL_UNPOOLED ?? env.DATABASE_URL)
+}
+
 // Any fixed number, the same in every version: the key of the advisory lock migrations take.
 export const MIGRATION_LOCK = 7_215_309_456_113
 
@@ -107,16 +130,15 @@ export const MIGRATION_LOCK = 7_215_309_456_113
  * Applies drizzle/ to the configured database (`npm run db:migrate`); idempotent. On PostgreSQL it
  * connects directly (DATABASE_URL_UNPOOLED when set: DDL and session advisory locks do not work
  * through a transaction-mode pooler) and holds an advisory lock while it runs, so two deploys
- * migrating at once take turns; the second finds nothing left to do.
+ * migrating at once take turns; the second finds nothing left to do. Returns how many migrations
+ * it applied (0: the database was up to date).
  */
-export async function migrateDatabase(): Promise<void> {
+export async function migrateDatabase(): Promise<number> {
   const env = getEnv()
-  if (env.DATABASE_URL === undefined) {
-    await getStore() // the embedded store migrates itself when it opens
-    return
-  }
+  const target = migrationUrl(env)
+  if (target === undefined) return (await getStore()).applied // the embedded store migrates itself when it opens
   const name = env.DATABASE_URL_UNPOOLED === undefined ? 'DATABASE_URL' : 'DATABASE_URL_UNPOOLED'
-  const { url, pooled } = connectionSettings(env.DATABASE_URL_UNPOOLED ?? env.DATABASE_URL)
+  const { url, pooled } = connectionSettings(target)
   if (pooled) {
     throw new Error(`${name} goes through a transaction-mode pooler (?pgbouncer=true): set DATABASE_URL_UNPOOLED to the direct connection for migrations.`)
   }
@@ -130,7 +152,10 @@ export async function migrateDatabase(): Promise<void> {
       // Another deploy's migrations take seconds; one stuck for minutes fails this one, clearly.
       await lock`set lock_timeout = '5min'`
       await lock`select pg_advisory_lock(${MIGRATION_LOCK})`
-      await migrate(drizzle({ client }), { migrationsFolder })
+      const db = drizzle({ client, schema })
+      const newest = await newestApplied(db)
+      await migrate(db, { migrationsFolder })
+      return countNewer(newest)
     } finally {
       await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {})
       lock.release()
@@ -193,7 +218,24 @@ const appliedMigrations = pgSchema('drizzle').table('__drizzle_migrations', {
   createdAt: bigint('created_at', { mode: 'number' }),
 })
 
-let latestMigration: number | undefined
+let migrationTimes: number[] | undefined
+
+/** How many migrations in drizzle/ are newer than `newest`: those drizzle applies (or has to). */
+function countNewer(newest: number): number {
+  migrationTimes ??= readMigrationFiles({ migrationsFolder }).map((migration) => migration.folderMillis)
+  return migrationTimes.filter((time) => time > newest).length
+}
+
+/** The time of the newest migration drizzle recorded in `db`; 0 before it made its table. */
+async function newestApplied(db: Db): Promise<number> {
+  try {
+    const [row] = await db.select({ applied: max(appliedMigrations.createdAt) }).from(appliedMigrations)
+    return Number(row?.applied ?? 0)
+  } catch (error) {
+    if (isSchemaBehind(error)) return 0
+    throw error
+  }
+}
 
 /**
  * Whether the database answers, and has every migration in drizzle/ applied (drizzle applies those
@@ -201,9 +243,7 @@ let latestMigration: number | undefined
  */
 export async function checkDatabase(): Promise<DatabaseStatus> {
   try {
-    latestMigration ??= readMigrationFiles({ migrationsFolder }).at(-1)?.folderMillis ?? 0
-    const [row] = await (await getDb()).select({ applied: max(appliedMigrations.createdAt) }).from(appliedMigrations)
-    return Number(row?.applied ?? 0) >= latestMigration ? 'current' : 'behind'
+    return countNewer(await newestApplied(await getDb())) === 0 ? 'current' : 'behind'
   } catch (error) {
     if (isSchemaBehind(error)) return 'behind'
     console.error(`database unavailable: ${describeError(error)}`)

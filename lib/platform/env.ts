@@ -31,7 +31,8 @@ function isSmtpUrl(value: string): boolean {
   return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '' && (url.pathname === '' || url.pathname === '/') && url.search === '' && url.hash === ''
 }
 
-const schema = z
+/** Every setting the app reads, with its default; .env.example lists each (tests/unit/env-example.spec.ts). */
+export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     NEXT_PHASE: z.string().optional(),
@@ -112,7 +113,7 @@ const schema = z
   })
   .refine((env) => env.SMTP_URL === undefined || env.MAIL_FROM !== undefined, { path: ['MAIL_FROM'], message: 'must be set with SMTP_URL (the sender of every message)' })
 
-export type Env = Omit<z.infer<typeof schema>, 'TRUST_PROXY'> & { TRUST_PROXY: 'vercel' | number }
+export type Env = Omit<z.infer<typeof envSchema>, 'TRUST_PROXY'> & { TRUST_PROXY: 'vercel' | number }
 
 let cached: Env | undefined
 
@@ -125,7 +126,7 @@ export function getEnv(): Env {
   // NODE_ENV=test or development is still production (no generated secret, no development outbox).
   // Scripts run by tsx are not bundled and read the variable.
   raw.NODE_ENV = process.env.NODE_ENV || undefined
-  const parsed = schema.safeParse(raw)
+  const parsed = envSchema.safeParse(raw)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
     throw new Error(`Invalid configuration: ${problems.join('; ')}`)

@@ -7,7 +7,8 @@ import { isIP } from 'node:net'
 /**
  * One canonical form per client, or null for anything that is not an address: IPv4 as dotted
  * quad (also from IPv4-mapped IPv6 and "1.2.3.4:port"), IPv6 as its /64, the block one
- * subscriber usually controls.
+ * subscriber usually controls; the IPv6 loopback, one machine, as `::1` (what an account's session
+ * list shows for this computer).
  * @param {string} raw
  * @returns {string | null}
  */
@@ -24,6 +25,7 @@ export function normalizeIp(raw) {
   if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
     return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.')
   }
+  if (groups.slice(0, 7).every((group) => group === 0) && groups[7] === 1) return '::1'
   return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`
 }
 

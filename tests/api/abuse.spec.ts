@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto'
-import { expect, test } from '../fixtures'
+import { expect, oauthError, test } from '../fixtures'
 import { PASSWORD, changePassword, cookiePair, liveSessions, postJson, requestToken, signUp, uniqueName, withSql } from '../helpers'
 import { type ExtraServer, freshDataDir, startServer, waitForHealth } from '../servers'
 
@@ -18,7 +18,8 @@ test.describe('failed logins per username', () => {
     for (let attempt = 0; attempt < 5; attempt++) expect((await requestToken(username, 'wrong password')).status).toBe(401)
     const blocked = await requestToken(username, PASSWORD)
     await expectThrottled(blocked.clone())
-    expect((await blocked.json()).error).toBe('temporarily_unavailable')
+    const body = await blocked.json()
+    expect(body).toEqual(oauthError('temporarily_unavailable', body.detail))
     expect((await requestToken((await signUp()).username, PASSWORD)).status).toBe(200)
   })
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { expect, expectFieldError, expectInactiveUser, expectRefreshRefused, test } from '../fixtures'
 import {
   PASSWORD,
@@ -17,6 +19,7 @@ import {
   withSql,
 } from '../helpers'
 import { freshDataDir, runCommand, startServer, waitForHealth } from '../servers'
+import { acquireStoreLock } from '../../lib/platform/store-lock'
 
 // The operator's console over the API: roles, the directory, admin actions, and the audit log.
 
@@ -290,5 +293,54 @@ test('on a fresh database: the first admin from the terminal, user:promote, and 
     }
   } finally {
     if (onPostgres) await withSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
+  }
+})
+
+test('a production build never makes a first admin from the page, even with no admin at all', async () => {
+  // A server of its own on a database without an admin. Once, on PostgreSQL: production mode
+  // comes from the build, not the store, and a fresh embedded store takes ten seconds to make.
+  test.skip(!onPostgres, 'the same test as in the PostgreSQL run: production mode does not depend on the store')
+  test.setTimeout(90_000)
+  const name = `passgate_no_admin_${Date.now()}`
+  const env = await newDatabase(name)
+  try {
+    expect((await runCommand('migrate', [], env)).code).toBe(0)
+    // NODE_ENV=development in the environment changes nothing: the build says production.
+    const server = startServer(3239, { ...env, NODE_ENV: 'development' })
+    try {
+      await waitForHealth(server)
+      const user = await signUp({}, server.url)
+      const token = await logIn(user.username, PASSWORD, server.url)
+      const refused = await api('/api/dev/first-admin', { method: 'POST', headers: bearer(token) }, server.url)
+      expect(refused.status).toBe(404)
+      expect(await refused.json()).toEqual({ detail: 'Only a development server makes its first admin this way: run `npm run user:promote -- <username>`.' })
+      const page = await fetch(`${server.url}/admin`, { headers: { cookie: `passgate_access=${token}` } })
+      expect(page.status).toBe(200)
+      const html = await page.text()
+      expect(html).toContain(user.username)
+      expect(html).not.toContain('Make me the admin')
+      expect((await (await api('/api/users/me', { headers: bearer(token) }, server.url)).json()).role).toBe('user')
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    await withSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
+  }
+})
+
+test('user:promote while a server holds the embedded store says in plain words what to do instead', async () => {
+  const dataDir = freshDataDir('held')
+  // This test process holds the store, as `npm run dev` would.
+  const release = await acquireStoreLock(path.join(dataDir, 'pglite'))
+  try {
+    const refused = await runCommand('user-promote', ['someone'], { DATA_DIR: dataDir, DATABASE_URL: '' })
+    expect(refused.code).toBe(1)
+    expect(refused.output).not.toContain('StoreLockedError')
+    expect(refused.output).toContain(`Working on the embedded store in ${path.join(dataDir, 'pglite')}.\n`)
+    expect(refused.output).toMatch(/The embedded database in .* is in use by process \d+ .*Stop that process first, or set DATABASE_URL/)
+    expect(refused.output).toContain('To make the first admin while `npm run dev` runs, use the browser: sign in, open /admin and choose "Make me the admin"')
+  } finally {
+    release()
+    fs.rmSync(dataDir, { recursive: true, force: true })
   }
 })

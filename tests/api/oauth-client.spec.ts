@@ -18,6 +18,6 @@ test('simple-oauth2 gets a token by the password grant, refreshes it, and both w
 
   await expect(client.getToken({ username, password: 'wrong password' })).rejects.toMatchObject({
     output: { statusCode: 401 },
-    data: { payload: { error: 'invalid_grant', detail: 'Incorrect username or password' } },
+    data: { payload: { error: 'invalid_grant', error_description: 'Incorrect username or password', detail: 'Incorrect username or password' } },
   })
 })

@@ -1,6 +1,7 @@
 import { SignJWT, decodeJwt } from 'jose'
 import { expect, expectCookiesCleared, expectInvalidToken, expectNotAuthenticated, test } from '../fixtures'
-import { TEST_SECRET, api, bearer, cookiePair, logIn, logOut, me, requestToken } from '../helpers'
+import { TEST_SECRET, api, bearer, cookiePair, liveSessions, logIn, logOut, me, requestToken } from '../helpers'
+import { startServer, testPort, waitForHealth } from '../servers'
 
 test.describe('signed in: /api/users/me and /api/users/me/items', () => {
   test('a bearer token reads the public user, with or without the trailing slash', async ({ session: { id, username, token } }) => {
@@ -87,4 +88,18 @@ test('GET /api/health reports the database', async () => {
   const response = await api('/api/health')
   expect(response.status).toBe(200)
   expect(await response.json()).toEqual({ status: 'ok', database: 'ok', schema: 'current' })
+})
+
+test('a session signed in over the IPv6 loopback lists its address as ::1', async ({ user }) => {
+  // A server of its own on every address (no --hostname, no HOSTNAME), sharing the suite's
+  // database: once, on PostgreSQL, where it starts in a second.
+  test.skip(!process.env.DATABASE_URL, 'the same test as in the PostgreSQL run: the address does not depend on the store')
+  const server = startServer(3238, { PORT: String(testPort(3238)), HOSTNAME: '' }, 'npm-start', { flags: false })
+  try {
+    await waitForHealth(server)
+    const token = await logIn(user.username, user.password, `http://[::1]:${testPort(3238)}`)
+    expect((await liveSessions(token)).map((session) => session.ip)).toEqual(['::1'])
+  } finally {
+    await server.stop()
+  }
 })

@@ -1,4 +1,4 @@
-import { expect, expectFieldError, expectNotAuthenticated, test } from '../fixtures'
+import { expect, expectFieldError, expectNotAuthenticated, oauthError, test } from '../fixtures'
 import { PASSWORD, api, me, requestToken, signUp, uniqueName } from '../helpers'
 
 test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
@@ -42,7 +42,7 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
       expect(response.status).toBe(401)
       expect(response.headers.get('www-authenticate')).toBe('Bearer')
       expect(response.headers.get('set-cookie')).toBeNull()
-      expect(await response.json()).toEqual({ error: 'invalid_grant', detail: 'Incorrect username or password' })
+      expect(await response.json()).toEqual(oauthError('invalid_grant', 'Incorrect username or password'))
     }
   })
 
@@ -56,27 +56,30 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
   test('a missing field is 400 invalid_request', async () => {
     const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ username: 'someone' }) })
     expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ error: 'invalid_request', detail: expect.any(String) })
+    expect(await response.json()).toEqual(oauthError('invalid_request', 'username and password are required'))
   })
 
-  test('a NUL byte in a credential is 422 naming the field', async () => {
-    await expectFieldError(await requestToken('nul\u0000name', 'x'), ['body', 'username'])
+  test('a NUL byte in a credential is 422 naming the field, invalid_request to OAuth2 libraries', async () => {
+    const response = await requestToken('nul\u0000name', 'x')
+    const body = await response.clone().json()
+    await expectFieldError(response, ['body', 'username'])
+    expect(body).toMatchObject({ error: 'invalid_request', error_description: `username: ${body.detail[0].msg}` })
   })
 
   test('an unknown grant_type is 400 unsupported_grant_type', async () => {
     const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) })
     expect(response.status).toBe(400)
-    expect(await response.json()).toMatchObject({ error: 'unsupported_grant_type', detail: expect.any(String) })
+    expect(await response.json()).toEqual(oauthError('unsupported_grant_type', 'grant_type must be "password" or "refresh_token"'))
   })
 
-  test('JSON is 415: the grant is a form', async () => {
+  test('JSON is 415 invalid_request: the grant is a form', async () => {
     const response = await api('/api/token', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'x', password: 'y' }),
     })
     expect(response.status).toBe(415)
-    expect(await response.json()).toHaveProperty('detail')
+    expect(await response.json()).toEqual(oauthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded or multipart/form-data'))
   })
 
   test('invalid UTF-8 in a form value is 422, not a silently altered password', async () => {
@@ -86,7 +89,11 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
       body: 'username=someone&password=%FF%FE',
     })
     expect(response.status).toBe(422)
-    expect(await response.json()).toHaveProperty('detail')
+    expect(await response.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'Field "password" must be UTF-8 text',
+      detail: [{ loc: ['body'], msg: 'Field "password" must be UTF-8 text', type: expect.any(String) }],
+    })
   })
 
   test('without credentials the protected routes answer 401 Not authenticated', async () => {

@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { expect, expectRefreshRefused, test } from '../fixtures'
+import { expect, expectRefreshRefused, oauthError, test } from '../fixtures'
 import {
   BASE_URL,
   PASSWORD,
@@ -176,11 +176,10 @@ test.describe('the 100-failure ceiling and successful logins per window, on a se
   })
   test.afterAll(async () => server?.stop())
 
-  const LOCKED = {
-    error: 'invalid_grant',
-    detail:
-      'Sign-in from new devices is locked after 100 failed attempts. Sign in from a browser you have signed in with before, or ask an administrator to unlock the account.',
-  }
+  const LOCKED = oauthError(
+    'invalid_grant',
+    'Sign-in from new devices is locked after 100 failed attempts. Sign in from a browser you have signed in with before, or ask an administrator to unlock the account.',
+  )
 
   async function fail100(username: string): Promise<void> {
     for (let batch = 0; batch < 10; batch++) {

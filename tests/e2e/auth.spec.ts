@@ -38,6 +38,7 @@ test('sign up, see /admin, sign out, get sent back to /login, sign in again', as
 
 test('a wrong password shows the error inline and stays on /login', async ({ page, user: { username } }) => {
   await page.goto('/login')
+  await expect(page.getByRole('banner').getByRole('link', { name: 'passgate' }), 'the page names the product').toBeVisible()
   if (process.env.SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/login.png' })
   await submitSignIn(page, username, 'not the password')
   await expect(page.getByTestId('form-error')).toHaveText('Incorrect username or password')
@@ -52,6 +53,19 @@ test('sign-up shows the rule that failed next to its field', async ({ page }) =>
   await page.getByRole('button', { name: 'Sign up' }).click()
   await expect(page.locator('#password-error')).toHaveText('Password must be at least 8 characters')
   await expect(page).toHaveURL(/\/signup$/)
+})
+
+test('a taken username is said once, beside the field; the email field says what an unverified address means', async ({ page, user: { username } }) => {
+  await page.goto('/signup')
+  await expect(page.getByLabel('Email (optional)')).toHaveAccessibleDescription(
+    'Without a verified email you cannot reset a forgotten password yourself: only an admin can.',
+  )
+  await page.getByLabel('Username').fill(username)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign up' }).click()
+  await expect(page.getByLabel('Username')).toHaveAccessibleDescription('Username already registered')
+  await expect(page.getByText('Username already registered')).toHaveCount(1)
+  await expect(page.getByTestId('form-error')).toHaveText('Please correct the fields below.')
 })
 
 test('after login the user lands on `next`, but only if it is a path on this site', async ({ page, user: { username } }) => {

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
 import { BASE_URL, signUp } from '../helpers'
+import { PHONE, expectNoSidewaysScroll } from './browser'
 
 // /docs, as FastAPI's: Swagger UI served by the app itself, under its Content-Security-Policy,
 // authorizing with the OAuth2 password flow and calling the API from the page.
@@ -32,6 +33,9 @@ async function authorizeAndCallMe(page: Page, username: string, password: string
   await page.getByRole('button', { name: 'Authorize' }).click()
   const dialog = page.locator('.modal-ux')
   const oauth = dialog.locator('.auth-container').filter({ hasText: 'OAuth2PasswordBearer' })
+  // Open at the password form, not scrolled past it to the access token's field below.
+  await expect(oauth.getByLabel('username:')).toBeFocused()
+  for (const field of ['username:', 'password:']) await expect(oauth.getByLabel(field)).toBeInViewport({ ratio: 1 })
   await oauth.getByLabel('username:').fill(username)
   await oauth.getByLabel('password:').fill(password)
   // client_id stays empty: the token endpoint has no clients.
@@ -86,4 +90,14 @@ test('/docs works with every other host out of reach', async ({ page }) => {
   )
   await authorizeAndCallMe(page, username, password)
   expectAllFromTheApp(requests, messages)
+})
+
+test.describe('on a phone', () => {
+  test.use({ viewport: PHONE })
+
+  test('/docs: Authorize opens at the username and password, and an operation and its answer fit the window', async ({ page }) => {
+    const { username, password } = await signUp()
+    await authorizeAndCallMe(page, username, password)
+    await expectNoSidewaysScroll(page)
+  })
 })

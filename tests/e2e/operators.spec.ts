@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { PASSWORD, bearer, lockOut, logIn, patchJson, requestToken, signUp, uniqueName } from '../helpers'
+import { PASSWORD, bearer, lockOut, logIn, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
 import { CHROME_ON_LINUX, DESKTOP, PHONE, expectNoAxeViolations, signIn, submitSignIn } from './browser'
 
 // The operator console on /admin: an admin searches the directory, acts on a user through a
@@ -105,23 +105,33 @@ test('the audit log filters by user and kind, and More brings the next page', as
   await expect(rows.filter({ hasNot: page.getByRole('cell', { name: 'Signed in', exact: true }) })).toHaveCount(0)
 })
 
-test('a refused action shows why in the page; Cancel changes nothing', async ({ page, admin }) => {
+test("an admin's own row offers nothing the API would refuse them", async ({ page, admin }) => {
   await signIn(page, admin.username)
   const users = await searchUsers(page, admin.username)
   const row = users.getByTestId('directory-row').filter({ hasText: admin.username })
   await expect(row).toContainText('(you)')
+  // Not Disable, Make user or Reset link: another admin must do the first two, and the password
+  // form on this page is the way to a new password.
+  await expect(row.getByRole('button')).toHaveText([`End all sessions ${admin.username}`])
+})
 
-  await row.getByRole('button', { name: `Make user ${admin.username}` }).click()
-  const question = page.getByRole('dialog', { name: `Make ${admin.username} a plain user?` })
+test('a refused action shows why in the page; Cancel changes nothing', async ({ page, admin, user: target }) => {
+  await signIn(page, admin.username)
+  const users = await searchUsers(page, target.username)
+  const row = users.getByTestId('directory-row').filter({ hasText: target.username })
+
+  await row.getByRole('button', { name: `Make admin ${target.username}` }).click()
+  const question = page.getByRole('dialog', { name: `Make ${target.username} an admin?` })
   await question.getByRole('button', { name: 'Cancel' }).click()
   await expect(question).toBeHidden()
-  await expect(row).toContainText('Admin')
+  await expect(row).toContainText('User')
 
-  await row.getByRole('button', { name: `Disable ${admin.username}` }).click()
-  await page.getByRole('dialog').getByRole('button', { name: `Disable ${admin.username}` }).click()
-  await expect(users.getByRole('alert'), 'the 409 detail should be shown inline').toHaveText(
-    `Could not disable ${admin.username}: You cannot disable or demote yourself: ask another admin.`,
-  )
+  // Another admin makes this one a plain user while the page is open.
+  const other = await newAdmin()
+  expect((await patchJson(`/api/users/${admin.id}`, { role: 'user' }, bearer(other.token))).status).toBe(200)
+  await row.getByRole('button', { name: `Disable ${target.username}` }).click()
+  await page.getByRole('dialog').getByRole('button', { name: `Disable ${target.username}` }).click()
+  await expect(users.getByRole('alert'), 'the 403 detail should be shown inline').toHaveText(`Could not disable ${target.username}: Admins only`)
   await expect(row).toContainText('Active')
 })
 
@@ -140,14 +150,19 @@ test('an admin lifts a lock-out from the directory', async ({ page, admin, user:
   await expect(row.getByRole('button', { name: `Unlock ${target.username}` })).toHaveCount(0)
 })
 
-test("a plain user's /admin shows their own account only: no directory, no audit log, no admin links", async ({ page, user }) => {
+test("a plain user's /admin shows their own account only, with links to its sections: no directory, no audit log, no admin links", async ({ page, user }) => {
   expect((await requestToken(user.username, 'not the password')).status).toBe(401)
   await signIn(page, user.username)
   await expect(page.getByRole('heading', { name: 'Recent security activity' })).toBeVisible()
   await expect(page.getByRole('heading', { name: 'Users' }), 'a plain user must not see the directory').toHaveCount(0)
   await expect(page.getByRole('heading', { name: 'Audit log' }), 'a plain user must not see the audit log').toHaveCount(0)
   await expect(page.getByRole('search')).toHaveCount(0)
-  await expect(page.getByRole('navigation', { name: 'On this page' })).toHaveCount(0)
+  await expect(page.getByRole('banner').getByRole('link', { name: 'passgate' }), 'the page names the product').toBeVisible()
+  const sections = page.getByRole('navigation', { name: 'On this page' }).getByRole('link')
+  await expect(sections).toHaveText(['Your account', 'Password', 'Notes', 'Sessions', 'Access tokens', 'Your activity'])
+  await sections.getByText('Access tokens').click()
+  await expect(page).toHaveURL(/\/admin#tokens$/)
+  await expect(page.getByRole('heading', { name: 'Access tokens' })).toBeInViewport()
   await expect(page.getByRole('link', { name: /activity of|audit/i })).toHaveCount(0)
   // Their own events, in plain words.
   const activity = page.getByTestId('activity-item')

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { spawn } from 'node:child_process'
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { BASE_URL, PASSWORD, type User, bearer, logIn, me, patchJson, postJson, requestToken, signUp } from '../helpers'
+import { BASE_URL, PASSWORD, type User, api, bearer, logIn, me, patchJson, postJson, requestToken, signUp } from '../helpers'
 import { type Mail, tokenIn, uniqueEmail, waitForMail } from '../mailbox'
 import { asServer, freshDataDir, waitForHealth } from '../servers'
 import { expectNoAxeViolations, signIn, submitSignIn } from './browser'
@@ -241,7 +241,7 @@ test('/dev/outbox does not exist in production', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
 })
 
-test('in development without SMTP_URL, mail lands in /dev/outbox and its link works', async ({ page }) => {
+test('in development without SMTP_URL, mail lands in /dev/outbox and its link works; the first account can make itself the admin', async ({ page }) => {
   // A `next dev` server of its own (its build goes to .next/dev, beside the production build the
   // main test server runs): compiling each page on first use takes a while on a small machine.
   // It runs on the embedded store whatever the suite's database: once, in the embedded run.
@@ -258,7 +258,7 @@ test('in development without SMTP_URL, mail lands in /dev/outbox and its link wo
   try {
     await waitForHealth(server, 200, 120_000)
     const email = uniqueEmail('outbox')
-    await signUp({ email }, server.url)
+    const user = await signUp({ email }, server.url)
 
     await page.goto(`${server.url}/dev/outbox`)
     const message = page.getByTestId('outbox-message').filter({ hasText: email })
@@ -275,6 +275,21 @@ test('in development without SMTP_URL, mail lands in /dev/outbox and its link wo
     await page.goto(`${server.url}/dev/outbox`)
     await expect(message).toHaveCount(1)
     await expectNoAxeViolations(page)
+
+    // The store is the server's, so `npm run user:promote` cannot open it: the page makes the
+    // first admin instead (docs/decisions/018-first-admin-in-development.md).
+    await page.goto(`${server.url}/login`)
+    await submitSignIn(page, user.username)
+    await expect(page).toHaveURL(/\/admin$/, { timeout: 30_000 })
+    const offer = page.getByRole('region', { name: 'No admin yet' })
+    await expectNoAxeViolations(page)
+    await offer.getByRole('button', { name: 'Make me the admin' }).click()
+    await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible({ timeout: 30_000 })
+    await expect(offer).toHaveCount(0)
+    // Once there is an admin, nobody else can take the role this way.
+    const second = await signUp({}, server.url)
+    const refused = await api('/api/dev/first-admin', { method: 'POST', headers: bearer(await logIn(second.username, PASSWORD, server.url)) }, server.url)
+    expect(refused.status).toBe(409)
   } finally {
     await server.stop()
   }

@@ -36,6 +36,7 @@ const endpoints: [string, string][] = [
   ['POST', '/api/email-verification/confirm'],
   ['POST', '/api/users/me/email-verification'],
   ['POST', '/api/users/1/reset-link'],
+  ['POST', '/api/dev/first-admin'],
 ]
 
 const hostileText = fc.oneof(

@@ -1,13 +1,13 @@
 import { logIn, refresh } from '@/lib/signin/auth'
 import { type Client, readClient } from '@/lib/request/client'
 import { setSessionCookies } from '@/lib/request/cookies'
-import { json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/request/http'
+import { type FieldError, json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/request/http'
 import type { TokenPair } from '@/lib/credentials/tokens'
 import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/credentials/validation'
 
 // RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
 // a first-party login that scripts and the login page share) and the refresh grant (section 6).
-// Errors add RFC 6749's `error` code beside FastAPI's `detail`.
+// Errors add RFC 6749's `error` code and `error_description` beside FastAPI's `detail`.
 
 function tokenError(status: number, error: string, detail: string, headers?: HeadersInit): Response {
   return problem(status, detail, headers, { error })
@@ -49,13 +49,28 @@ async function refreshGrant(client: Client, form: Record<string, string>): Promi
   return tokenError(400, 'invalid_grant', 'Invalid or expired refresh token')
 }
 
-export const POST = route(async (request) => {
+/**
+ * Every error of this endpoint in RFC 6749's shape (section 5.2) as well as FastAPI's: its `error`
+ * code, and `error_description`, which OAuth2 libraries show (Authlib, openid-client), saying what
+ * `detail` says. The body's own problems (413, 415, 422) are `invalid_request`; a 422's list of
+ * fields is described in one line.
+ */
+async function withOAuthError(response: Response): Promise<Response> {
+  if (response.status < 400) return response
+  const { error = 'invalid_request', detail } = (await response.json()) as { error?: string; detail: string | FieldError[] }
+  const description = typeof detail === 'string' ? detail : detail.map(({ loc, msg }) => (loc.length > 1 ? `${loc.slice(1).join('.')}: ${msg}` : msg)).join('; ')
+  return json({ error, error_description: description, detail }, response.status, response.headers)
+}
+
+async function grant(request: Request): Promise<Response> {
   const form = await readForm(request)
   if (!form.ok) return form.response
   const grantType = form.data.grant_type || 'password'
   if (grantType === 'password') return passwordGrant(readClient(request), form.data)
   if (grantType === 'refresh_token') return refreshGrant(readClient(request), form.data)
   return tokenError(400, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token"')
-})
+}
+
+export const POST = route(async (request) => withOAuthError(await grant(request)))
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST')

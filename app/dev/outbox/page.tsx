@@ -12,7 +12,7 @@ export default async function OutboxPage() {
   if (!outboxEnabled()) notFound()
   const messages = await listOutbox()
   return (
-    <main className="mx-auto max-w-3xl space-y-6 px-4 py-8 sm:py-12">
+    <main className="mx-auto w-full max-w-3xl space-y-6 px-4 py-8 sm:py-12">
       <header className="space-y-1">
         <h1 className="text-2xl font-bold tracking-tight">Outbox</h1>
         <p className="text-sm text-gray-600">Mail this development server did not send (SMTP_URL is not set), newest first.</p>
