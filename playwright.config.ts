@@ -1,13 +1,17 @@
 import fs from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import { TEST_DATA_DIR, TEST_DIST_DIR } from './tests/folders.mjs'
 import { MAIL_PASSWORD, MAIL_USER } from './tests/mail-server'
 
 // One environment for the test server and the tests themselves (which forge tokens with the same
 // secret). DATABASE_URL passes through: unset, the server uses a fresh embedded store in
-// .data/test; set, it uses that PostgreSQL database (see .ci/run).
+// .test/data; set, it uses that PostgreSQL database (see .ci/run). The build the servers run, and
+// the `next dev` of tests/e2e/dev-server.spec.ts, are the suite's own too (tests/folders.mjs):
+// `npm test` runs beside a developer's `npm run dev` and leaves its .next and .data alone.
 process.env.AUTH_SECRET = 'test-only secret for passgate test runs; never deploy this value'
 process.env.BCRYPT_COST = '10'
-process.env.DATA_DIR = '.data/test'
+process.env.DATA_DIR = TEST_DATA_DIR
+process.env.NEXT_DIST_DIR = TEST_DIST_DIR
 process.env.CORS_ORIGINS = 'http://allowed.example'
 // Short, so that the test of a refresh token replayed after the window need not wait long.
 process.env.REFRESH_REUSE_GRACE_SECONDS = '2'
