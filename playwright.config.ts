@@ -1,4 +1,6 @@
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { defineConfig } from '@playwright/test'
 import { TEST_DATA_DIR, TEST_DIST_DIR } from './tests/folders.mjs'
 import { MAIL_PASSWORD, MAIL_USER } from './tests/mail-server'
@@ -28,6 +30,18 @@ process.env.THROTTLE_LOGIN_SUCCESS_PER_USER = '100'
 
 const port = Number(process.env.TEST_PORT ?? 3100)
 export const baseURL = `http://127.0.0.1:${port}`
+
+// The run's own temporary folder: what the tests, their servers and the browser put in
+// os.tmpdir() goes there. tests/summary-reporter.ts names whatever of passgate's is left in it
+// when the run ends, fails the run for it, and removes the folder. Made once, by the runner (its
+// workers and servers inherit it); one a killed run left on this port goes first.
+if (process.env.TEST_RUN_TMPDIR === undefined) {
+  const folder = path.join(os.tmpdir(), `passgate-test-${port}`)
+  fs.rmSync(folder, { recursive: true, force: true })
+  fs.mkdirSync(folder)
+  process.env.TEST_RUN_TMPDIR = folder
+  process.env.TMPDIR = folder
+}
 
 // Mail goes to a real SMTP server inside the test run (tests/mail-server.ts, started by
 // tests/server.ts); links in it point at the main test server.

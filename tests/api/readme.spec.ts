@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { expect, test } from '../fixtures'
 import { BASE_URL, api, bearer, logIn, requestToken, signUp, uniqueName } from '../helpers'
+import { freshDataDir } from '../servers'
 
 // The README's examples, run as written: against this test server, for a fresh username.
 
@@ -57,7 +57,7 @@ test('the Python example in the README runs', async () => {
 
 test('the TypeScript example in the README runs', async () => {
   const { username } = await signUp({ password: README_PASSWORD })
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-readme-')), 'example.mts')
+  const file = path.join(freshDataDir('readme'), 'example.mts')
   fs.writeFileSync(file, example('typescript').replaceAll('alice', username))
   const output = execFileSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8' })
   await expectExampleRan(username, output)
