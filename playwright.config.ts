@@ -1,13 +1,19 @@
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { defineConfig } from '@playwright/test'
+import { TEST_DATA_DIR, TEST_DIST_DIR } from './tests/folders.mjs'
 import { MAIL_PASSWORD, MAIL_USER } from './tests/mail-server'
 
 // One environment for the test server and the tests themselves (which forge tokens with the same
 // secret). DATABASE_URL passes through: unset, the server uses a fresh embedded store in
-// .data/test; set, it uses that PostgreSQL database (see .ci/run).
+// .test/data; set, it uses that PostgreSQL database (see .ci/run). The build the servers run, and
+// the `next dev` of tests/e2e/dev-server.spec.ts, are the suite's own too (tests/folders.mjs):
+// `npm test` runs beside a developer's `npm run dev` and leaves its .next and .data alone.
 process.env.AUTH_SECRET = 'test-only secret for passgate test runs; never deploy this value'
 process.env.BCRYPT_COST = '10'
-process.env.DATA_DIR = '.data/test'
+process.env.DATA_DIR = TEST_DATA_DIR
+process.env.NEXT_DIST_DIR = TEST_DIST_DIR
 process.env.CORS_ORIGINS = 'http://allowed.example'
 // Short, so that the test of a refresh token replayed after the window need not wait long.
 process.env.REFRESH_REUSE_GRACE_SECONDS = '2'
@@ -24,6 +30,18 @@ process.env.THROTTLE_LOGIN_SUCCESS_PER_USER = '100'
 
 const port = Number(process.env.TEST_PORT ?? 3100)
 export const baseURL = `http://127.0.0.1:${port}`
+
+// The run's own temporary folder: what the tests, their servers and the browser put in
+// os.tmpdir() goes there. tests/summary-reporter.ts names whatever of passgate's is left in it
+// when the run ends, fails the run for it, and removes the folder. Made once, by the runner (its
+// workers and servers inherit it); one a killed run left on this port goes first.
+if (process.env.TEST_RUN_TMPDIR === undefined) {
+  const folder = path.join(os.tmpdir(), `passgate-test-${port}`)
+  fs.rmSync(folder, { recursive: true, force: true })
+  fs.mkdirSync(folder)
+  process.env.TEST_RUN_TMPDIR = folder
+  process.env.TMPDIR = folder
+}
 
 // Mail goes to a real SMTP server inside the test run (tests/mail-server.ts, started by
 // tests/server.ts); links in it point at the main test server.

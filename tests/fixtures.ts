@@ -1,6 +1,7 @@
 import { type Page, test as base, expect } from '@playwright/test'
 import { signIn } from './e2e/browser'
 import { type Session, type User, expect401, newAdmin, signUp, withToken } from './helpers'
+import { leftoversFromNowOn } from './servers'
 
 // What many tests begin with, as Playwright fixtures (https://playwright.dev/docs/test-fixtures),
 // and the answers many tests check, as named assertions. A test asks for a fixture by name and
@@ -15,9 +16,23 @@ type Fixtures = {
   admin: Session
   /** The test's `page`, signed in through the /login form as its `user` and landed on /admin. */
   signedInPage: Page
+  /** For every test: the servers it started are stopped and the folders it made removed when it ends (tests/servers.ts). */
+  leftovers: void
 }
 
-export const test = base.extend<Fixtures>({
+type WorkerFixtures = {
+  /** Likewise for what a beforeAll started or made, when the worker ends. */
+  workerLeftovers: void
+}
+
+/** Clears what was started and made while `use` ran. */
+async function clearLeftovers(use: () => Promise<void>): Promise<void> {
+  const clear = leftoversFromNowOn()
+  await use()
+  await clear()
+}
+
+export const test = base.extend<Fixtures, WorkerFixtures>({
   user: async ({}, use) => use(await signUp()),
   session: async ({ user }, use) => use(await withToken(user)),
   admin: async ({}, use) => use(await newAdmin()),
@@ -25,6 +40,8 @@ export const test = base.extend<Fixtures>({
     await signIn(page, user.username, user.password)
     await use(page)
   },
+  leftovers: [async ({}, use) => clearLeftovers(use), { auto: true }],
+  workerLeftovers: [async ({}, use) => clearLeftovers(use), { auto: true, scope: 'worker' }],
 })
 
 export { expect }

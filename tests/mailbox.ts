@@ -1,13 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { expect } from '@playwright/test'
+import { TEST_FOLDER } from './folders.mjs'
 import type { FiledMessage } from './mail-server'
 
 // What the test run's SMTP server (tests/mail-server.ts, started with the test server by
 // tests/server.ts) has received. Every test mails addresses of its own, so tests running in
 // parallel never read each other's messages.
 
-export const MAILBOX_DIR = path.resolve('.data', `mailbox-${process.env.TEST_PORT ?? 3100}`)
+export const MAILBOX_DIR = path.resolve(TEST_FOLDER, `mailbox-${process.env.TEST_PORT ?? 3100}`)
 
 export type Mail = FiledMessage & { links: string[] }
 

@@ -52,7 +52,7 @@ export function asServer(child: ChildProcess, port: number, signal: NodeJS.Signa
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return {
+  const server = {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
     output: () => output,
@@ -62,6 +62,8 @@ export function asServer(child: ChildProcess, port: number, signal: NodeJS.Signa
       await exited
     },
   }
+  started.push(server)
+  return server
 }
 
 /** A process's state letter from /proc (`Z` for a zombie), or null when there is no such process. */
@@ -100,9 +102,29 @@ export async function waitForOutput(server: ExtraServer, text: string, timeoutMs
   }
 }
 
-/** An empty folder for a server's own embedded store (its DATA_DIR). */
+/** An empty folder of the test's own under the tmp folder (a server's DATA_DIR, say): removed when the test ends. */
 export function freshDataDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `passgate-${name}-`))
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `passgate-${name}-`))
+  made.push(folder)
+  return folder
+}
+
+// What tests start and make, so that what one test leaves is cleared when it ends, passed or not
+// (a test that times out never reaches its own `finally`).
+const started: ExtraServer[] = []
+const made: string[] = []
+
+/**
+ * Marks the servers started and the folders made from now on, and returns what stops those
+ * servers and removes those folders: tests/fixtures.ts calls it around every test, and around
+ * each worker for what a beforeAll starts or makes.
+ */
+export function leftoversFromNowOn(): () => Promise<void> {
+  const [servers, folders] = [started.length, made.length]
+  return async () => {
+    await Promise.all(started.splice(servers).map((server) => server.stop()))
+    for (const folder of made.splice(folders)) fs.rmSync(folder, { recursive: true, force: true })
+  }
 }
 
 /** `scripts/<script>.ts` as `npm run` runs it, with `env` added: its exit code and everything it printed. */

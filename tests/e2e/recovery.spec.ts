@@ -1,10 +1,7 @@
-import { createRequire } from 'node:module'
-import { spawn } from 'node:child_process'
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { BASE_URL, PASSWORD, type User, api, bearer, logIn, me, patchJson, postJson, requestToken, signUp } from '../helpers'
+import { BASE_URL, PASSWORD, type User, bearer, logIn, me, patchJson, postJson, requestToken, signUp } from '../helpers'
 import { type Mail, tokenIn, uniqueEmail, waitForMail } from '../mailbox'
-import { asServer, freshDataDir, waitForHealth } from '../servers'
 import { expectNoAxeViolations, signIn, submitSignIn } from './browser'
 
 // Getting back in: an email address verified by its mailed link, a forgotten password reset by
@@ -239,58 +236,4 @@ test('/dev/outbox does not exist in production', async ({ page }) => {
   const response = await page.goto('/dev/outbox')
   expect(response!.status()).toBe(404)
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
-})
-
-test('in development without SMTP_URL, mail lands in /dev/outbox and its link works; the first account can make itself the admin', async ({ page }) => {
-  // A `next dev` server of its own (its build goes to .next/dev, beside the production build the
-  // main test server runs): compiling each page on first use takes a while on a small machine.
-  // It runs on the embedded store whatever the suite's database: once, in the embedded run.
-  test.skip(!!process.env.DATABASE_URL, 'the same test as in the embedded run: `npm run dev` has no DATABASE_URL')
-  test.setTimeout(180_000)
-  const port = 3205 + Number(process.env.TEST_PORT_OFFSET ?? 0)
-  // No database server, no mail server, no public address: what `npm run dev` starts with.
-  const unset = ['NODE_ENV', 'DATABASE_URL', 'DATABASE_URL_UNPOOLED', 'SMTP_URL', 'MAIL_FROM', 'APP_URL']
-  const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: freshDataDir('outbox'), PORT: String(port), NEXT_TELEMETRY_DISABLED: '1' }
-  for (const name of unset) delete env[name]
-  const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next')
-  const child = spawn(process.execPath, [nextBin, 'dev', '--port', String(port), '--hostname', '127.0.0.1'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-  const server = asServer(child, port, 'SIGTERM')
-  try {
-    await waitForHealth(server, 200, 120_000)
-    const email = uniqueEmail('outbox')
-    const user = await signUp({ email }, server.url)
-
-    await page.goto(`${server.url}/dev/outbox`)
-    const message = page.getByTestId('outbox-message').filter({ hasText: email })
-    // Mailed after the sign-up's response: look again until it is there.
-    await expect(async () => {
-      await page.reload()
-      await expect(message).toHaveCount(1, { timeout: 1_000 })
-    }).toPass({ timeout: 30_000 })
-    await expect(message.getByRole('heading')).toHaveText('Confirm your email address')
-    await message.getByRole('link', { name: /\/verify-email\?token=/ }).click()
-    await expect(page.getByRole('status')).toHaveText('Your email address is verified.', { timeout: 30_000 })
-
-    // Checked once every page is compiled: a first compile may reload the page under axe.
-    await page.goto(`${server.url}/dev/outbox`)
-    await expect(message).toHaveCount(1)
-    await expectNoAxeViolations(page)
-
-    // The store is the server's, so `npm run user:promote` cannot open it: the page makes the
-    // first admin instead (docs/decisions/018-first-admin-in-development.md).
-    await page.goto(`${server.url}/login`)
-    await submitSignIn(page, user.username)
-    await expect(page).toHaveURL(/\/admin$/, { timeout: 30_000 })
-    const offer = page.getByRole('region', { name: 'No admin yet' })
-    await expectNoAxeViolations(page)
-    await offer.getByRole('button', { name: 'Make me the admin' }).click()
-    await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible({ timeout: 30_000 })
-    await expect(offer).toHaveCount(0)
-    // Once there is an admin, nobody else can take the role this way.
-    const second = await signUp({}, server.url)
-    const refused = await api('/api/dev/first-admin', { method: 'POST', headers: bearer(await logIn(second.username, PASSWORD, server.url)) }, server.url)
-    expect(refused.status).toBe(409)
-  } finally {
-    await server.stop()
-  }
 })

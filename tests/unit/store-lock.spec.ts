@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { expect, test } from '@playwright/test'
 import { type LockOwner, StoreLockedError, acquireStoreLock } from '../../lib/platform/store-lock'
-import { processState } from '../servers'
+import { expect, test } from '../fixtures'
+import { freshDataDir, processState } from '../servers'
 
 // PGlite loses writes when two processes open one folder; these tests hold our lock to that. An
 // owner is alive while its socket takes connections (docs/decisions/012-store-lock-liveness.md).
@@ -36,7 +36,7 @@ function killHard(child: ChildProcess): Promise<void> {
 }
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'passgate-lock-'))
+  return freshDataDir('lock')
 }
 
 function readLock(dir: string): LockOwner {
