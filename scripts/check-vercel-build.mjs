@@ -117,12 +117,8 @@ async function freePort() {
 async function startFunction(fn, root, env) {
   const port = await freePort()
   const serve = `require('node:http').createServer(require('./${fn.config.handler}')).listen(${port}, '127.0.0.1')`
-  // Vercel's tracer follows `module-sync` exports only when it runs on Node 22 or later, as Vercel's
-  // build machines do; an older Node here that can require() ES modules would still want them.
-  const traced = Number(process.versions.node.split('.')[0]) >= 22 ? [] : ['--no-experimental-require-module']
-  const flags = traced.filter((flag) => process.allowedNodeEnvironmentFlags.has(flag))
   // Nothing from this shell (no DATA_DIR, no test settings): only what Vercel would set.
-  const child = spawn(process.execPath, [...flags, '-e', serve], {
+  const child = spawn(process.execPath, ['-e', serve], {
     cwd: root,
     env: { PATH: process.env.PATH, VERCEL: '1', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
