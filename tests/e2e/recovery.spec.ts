@@ -97,6 +97,8 @@ test('a new address on /admin needs the current password, and gets a link of its
   await expect(password, 'asked for only when the address changes').toHaveCount(0)
   const address = uniqueEmail('changed')
   await email.fill(address)
+  // The form asks for the password once it has seen the new address: save after that, as a person would.
+  await expect(password).toBeVisible()
   await account.getByRole('button', { name: 'Save profile' }).click()
   await expect(account.locator('#profile_password-error')).toHaveText('Enter your current password')
   await password.fill('not the password')
