@@ -172,12 +172,18 @@ export async function confirmTotp(caller: Caller, code: string, client: Client):
   const step = matchTotp(pending, code, new Date())
   if (step === null) return { ok: false, reason: 'wrong_code' }
   const recoveryCodes = newRecoveryCodes()
-  return (await getDb()).transaction(async (tx) => {
+  const outcome = await (await getDb()).transaction(async (tx) => {
     if (!(await isSessionUsable(tx, caller.sessionId, caller.user.id))) return { ok: false, reason: 'session_ended' } as const
     if (!(await activatePendingTotp(tx, caller.user.id, step, recoveryCodes))) return { ok: false, reason: 'no_setup' } as const
     await recordEvent(tx, { kind: 'mfa_enabled', actorId: caller.user.id, targetId: caller.user.id, client, detail: { method: 'totp' } })
     return { ok: true, recoveryCodes } as const
   })
+  // Told too: someone holding a fresh session of the user could set up an authenticator of their
+  // own and so lock the owner out of their next sign-in.
+  if (outcome.ok) {
+    mailNoticeLater(caller.user, 'Two-step sign-in was turned on', ['Your account now asks for a code from an authenticator app after the password.', '', 'If you did not do this, ask an administrator to reset your second factor.'], client)
+  }
+  return outcome
 }
 
 /** A new set of recovery codes; the old set is void. */
