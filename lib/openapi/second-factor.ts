@@ -100,7 +100,8 @@ export const secondFactorPaths: ZodOpenApiPathsObject = {
       description:
         'For the actions that answer 403 `reauth_required`: repeat them afterwards, within REAUTH_MAX_AGE_MINUTES. ' +
         'A user with two-step sign-in gives `otp` (a TOTP code or a recovery code; the password alone is refused), others `password`. ' +
-        'No new tokens; never with a personal access token.',
+        'No new tokens; never with a personal access token. Wrong answers count toward the account\'s 100-failure lock-out; once it holds, ' +
+        'step-ups answer 403 until a full sign-in from a browser the account has used before (or an admin) ends it.',
       tags: ['second factor'],
       access: 'session',
       method: 'post',
