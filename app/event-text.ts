@@ -32,6 +32,15 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   password_reset_requested: 'Password reset link mailed',
   reset_link_created: 'Password reset link made by an admin',
   password_reset: 'Password reset',
+  mfa_required: 'Password accepted, code asked',
+  mfa_enabled: 'Two-step sign-in turned on',
+  mfa_disabled: 'Two-step sign-in turned off',
+  mfa_reset: 'Two-step sign-in removed by an admin',
+  recovery_codes_created: 'New recovery codes made',
+  recovery_code_used: 'Recovery code used',
+  reauthenticated: 'Identity confirmed again',
+  reauth_failed: 'Identity confirmation failed',
+  security_notice_sent: 'Security notice mailed',
 }
 
 export function isAuditKind(kind: string): kind is AuditKind {

@@ -27,3 +27,38 @@ export async function runScript(main: () => Promise<number>, whenLocked?: string
     await closeDb()
   }
 }
+
+/** A password typed at the terminal without echo (the scripts that take one also read PASSWORD). */
+export function readHidden(prompt: string): Promise<string> {
+  const { stdin, stdout } = process
+  if (!stdin.isTTY) return Promise.reject(new Error('No terminal to ask for the password: set PASSWORD.'))
+  stdout.write(prompt)
+  stdin.setRawMode(true)
+  stdin.resume()
+  stdin.setEncoding('utf8')
+  return new Promise((resolve, reject) => {
+    let value = ''
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          done()
+          resolve(value)
+          return
+        }
+        if (char === '\u0003') {
+          done()
+          reject(new Error('Cancelled.'))
+          return
+        }
+        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char
+      }
+    }
+    const done = () => {
+      stdin.off('data', onData)
+      stdin.setRawMode(false)
+      stdin.pause()
+      stdout.write('\n')
+    }
+    stdin.on('data', onData)
+  })
+}

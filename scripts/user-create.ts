@@ -1,44 +1,10 @@
 // `npm run user:create -- <username> [--admin]`: creates a user from a terminal, for example the
 // first admin. The password comes from PASSWORD, or is asked for without echo; or PASSWORD_HASH
 // imports a bcrypt hash made elsewhere (a FastAPI tutorial database's `hashed_password`).
-import { FIRST_ADMIN_IN_DEVELOPMENT, runScript } from './run-script'
+import { FIRST_ADMIN_IN_DEVELOPMENT, readHidden, runScript } from './run-script'
 import { describeDatabase } from '../lib/platform/db'
 import { type CreateUserResult, createUser, importUser } from '../lib/accounts/users'
 import { SignUpSchema, UsernameSchema } from '../lib/credentials/validation'
-
-function readHidden(prompt: string): Promise<string> {
-  const { stdin, stdout } = process
-  if (!stdin.isTTY) return Promise.reject(new Error('No terminal to ask for the password: set PASSWORD.'))
-  stdout.write(prompt)
-  stdin.setRawMode(true)
-  stdin.resume()
-  stdin.setEncoding('utf8')
-  return new Promise((resolve, reject) => {
-    let value = ''
-    const onData = (chunk: string) => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n' || char === '\u0004') {
-          done()
-          resolve(value)
-          return
-        }
-        if (char === '\u0003') {
-          done()
-          reject(new Error('Cancelled.'))
-          return
-        }
-        value = char === '\u007f' || char === '\b' ? value.slice(0, -1) : value + char
-      }
-    }
-    const done = () => {
-      stdin.off('data', onData)
-      stdin.setRawMode(false)
-      stdin.pause()
-      stdout.write('\n')
-    }
-    stdin.on('data', onData)
-  })
-}
 
 function report(error: { issues: { path: PropertyKey[]; message: string }[] }): number {
   for (const issue of error.issues) console.error(`${issue.path.map(String).join('.')}: ${issue.message}`)

@@ -42,6 +42,15 @@ const AUDIT_KINDS = [
   'password_reset_requested',
   'reset_link_created',
   'password_reset',
+  'mfa_required',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_reset',
+  'recovery_codes_created',
+  'recovery_code_used',
+  'reauthenticated',
+  'reauth_failed',
+  'security_notice_sent',
 ] as const
 
 export type AuditKind = (typeof AUDIT_KINDS)[number]

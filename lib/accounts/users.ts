@@ -3,7 +3,8 @@ import { recordEvent } from './audit'
 import type { Client } from '../request/client'
 import { type Tx, getDb } from '../platform/db'
 import { hashPassword, isBcryptHash, needsRehash, verifyPassword } from '../credentials/password'
-import { users } from '../platform/schema'
+import { secondFactors, users } from '../platform/schema'
+import { mfaStatusColumns } from './second-factor'
 import { UsernameSchema } from '../credentials/validation'
 
 // Owns the `users` table. The password hash never leaves this module except toward lib/credentials/password.ts.
@@ -98,17 +99,21 @@ async function insertUser(input: NewUser, hashedPassword: string, client: Client
   })
 }
 
-/** A user as a login sees it: who, and under which credentials epoch the password was read. */
-export type Account = { user: PublicUser; credentialsEpoch: number }
+/**
+ * A user as a login sees it: who, under which credentials epoch the password was read, and
+ * whether a second factor is owed after it (read with the password's row, so that the answer
+ * takes the same time either way).
+ */
+export type Account = { user: PublicUser; credentialsEpoch: number; totp: boolean }
 
 // The stored hash of each Account, kept out of the object so that it never leaves this module
 // (except toward lib/credentials/password.ts) and cannot end up in a log or a response by accident.
 const storedHashes = new WeakMap<Account, string>()
 
-const accountColumns = { ...publicUserColumns, credentialsEpoch: users.credentialsEpoch, hashedPassword: users.hashedPassword }
+const accountColumns = { ...publicUserColumns, credentialsEpoch: users.credentialsEpoch, hashedPassword: users.hashedPassword, totp: mfaStatusColumns.totp }
 
-function toAccount(row: { credentialsEpoch: number; hashedPassword: string } & PublicUserRow): Account {
-  const account = { user: toPublicUser(row), credentialsEpoch: row.credentialsEpoch }
+function toAccount(row: { credentialsEpoch: number; hashedPassword: string; totp: boolean } & PublicUserRow): Account {
+  const account = { user: toPublicUser(row), credentialsEpoch: row.credentialsEpoch, totp: row.totp }
   storedHashes.set(account, row.hashedPassword)
   return account
 }
@@ -119,13 +124,17 @@ export async function findAccount(username: string): Promise<Account | null> {
   if (!UsernameSchema.safeParse(username).success) return null
   const db = await getDb()
   // Usernames are ASCII (UsernameSchema), so lower-casing here and in PostgreSQL agree.
-  const [row] = await db.select(accountColumns).from(users).where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
+  const [row] = await db
+    .select(accountColumns)
+    .from(users)
+    .leftJoin(secondFactors, eq(secondFactors.userId, users.id))
+    .where(sql`lower(${users.username}) = ${username.toLowerCase()}`)
   return row === undefined ? null : toAccount(row)
 }
 
 export async function getAccount(userId: number): Promise<Account | null> {
   const db = await getDb()
-  const [row] = await db.select(accountColumns).from(users).where(eq(users.id, userId))
+  const [row] = await db.select(accountColumns).from(users).leftJoin(secondFactors, eq(secondFactors.userId, users.id)).where(eq(users.id, userId))
   return row === undefined ? null : toAccount(row)
 }
 
@@ -200,8 +209,9 @@ export type ResetRecipient = { id: number; username: string; email: string; cred
 
 /**
  * The accounts a reset request names: by username, or every account whose verified email is this
- * address in any letter case (emails are not unique; at most 10). Disabled accounts and unverified
- * emails are never reached (docs/decisions/014-recovery.md).
+ * address in any letter case (emails are not unique; at most 10). Disabled accounts, unverified
+ * emails and admins are never reached (docs/decisions/014-recovery.md; an admin recovers from a
+ * terminal, docs/decisions/019-second-factor-and-step-up.md).
  */
 export async function findResetRecipients(by: { username: string } | { email: string }): Promise<ResetRecipient[]> {
   const db = await getDb()
@@ -214,7 +224,7 @@ export async function findResetRecipients(by: { username: string } | { email: st
   const rows = await db
     .select({ id: users.id, username: users.username, email: users.email, credentialsEpoch: users.credentialsEpoch })
     .from(users)
-    .where(and(match, eq(users.emailVerified, true), eq(users.disabled, false)))
+    .where(and(match, eq(users.emailVerified, true), eq(users.disabled, false), eq(users.role, 'user')))
     .orderBy(users.id)
     .limit(10)
   return rows.filter((row): row is ResetRecipient => row.email !== null)

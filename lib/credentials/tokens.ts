@@ -71,7 +71,7 @@ export type RefreshClaims = { sessionId: string; generation: number }
 const derivedKeys = new Map<string, Buffer>()
 
 /** A key of its own for each purpose, derived from AUTH_SECRET (HKDF, RFC 5869). */
-function derivedKey(label: string): Buffer {
+export function derivedKey(label: string): Buffer {
   let key = derivedKeys.get(label)
   if (key === undefined) {
     key = Buffer.from(hkdfSync('sha256', getAuthSecret(), new Uint8Array(), label, 32))

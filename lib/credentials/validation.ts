@@ -132,6 +132,22 @@ export const PasswordGrantSchema = z.object({
 // RFC 6749 section 6. The token's own shape is checked by lib/credentials/tokens.ts.
 export const RefreshGrantSchema = z.object({ refresh_token: text().min(1).max(256) })
 
+// A code of the second factor as typed: six digits (spaces allowed) or a recovery code
+// (lib/credentials/totp.ts tells them apart and checks them).
+export const OtpSchema = text().min(1, 'Enter a code').max(32, 'A code is at most 32 characters')
+
+// The second step of a sign-in: a grant type of our own (RFC 6749 section 4.5's extension grants
+// are named by a URI).
+export const MFA_GRANT = 'urn:passgate:params:oauth:grant-type:mfa-otp'
+export const MfaGrantSchema = z.object({ mfa_token: text().min(1).max(256), otp: OtpSchema })
+
+export const TotpConfirmSchema = z.strictObject({ otp: OtpSchema })
+
+// A step-up: the password, or a code of the second factor for a user who has one.
+export const ReauthSchema = z
+  .strictObject({ password: text().min(1, 'Enter your password').max(1024).optional(), otp: OtpSchema.optional() })
+  .refine((body) => body.password !== undefined || body.otp !== undefined, { message: 'Give "password", or "otp" when you have a second factor' })
+
 export const SessionIdSchema = z.uuid()
 
 /** An id in a path or query: a positive integer that fits an integer column. */

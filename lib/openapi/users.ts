@@ -2,6 +2,8 @@
 import { z } from 'zod'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
 import type { PublicUser } from '../accounts/users'
+import type { MfaStatus } from '../accounts/second-factor'
+import type { describeMe } from '../signin/auth'
 import { ProfileSchema, SignUpSchema, changePasswordSchema } from '../credentials/validation'
 import { ProblemSchema, describes, json, noContent, operation, problem, retryAfter, timestamp } from './operation'
 
@@ -18,6 +20,19 @@ export const UserSchema = z
   })
   .meta({ id: 'User' })
 describes<z.output<typeof UserSchema>, PublicUser>()
+
+export const MfaStatusSchema = z
+  .strictObject({
+    totp: z.boolean().meta({ description: 'True while TOTP (an authenticator app) is required at sign-in.' }),
+    recovery_codes_left: z.int().meta({ description: 'Unused recovery codes.' }),
+  })
+  .meta({ id: 'MfaStatus' })
+describes<z.output<typeof MfaStatusSchema>, MfaStatus>()
+
+const MeSchema = UserSchema.extend({
+  mfa: MfaStatusSchema.extend({ required: z.boolean().meta({ description: 'True when MFA_REQUIRED makes this user keep a second factor.' }) }),
+}).meta({ id: 'Me' })
+describes<z.output<typeof MeSchema>, Awaited<ReturnType<typeof describeMe>>>()
 
 export const userPaths: ZodOpenApiPathsObject = {
   '/api/users': {
@@ -38,7 +53,7 @@ export const userPaths: ZodOpenApiPathsObject = {
     }),
   },
   '/api/users/me': {
-    get: operation({ id: 'readUsersMe', summary: 'The signed-in user', tags: ['users'], access: 'read', method: 'get', responses: { '200': { description: 'The user.', ...json(UserSchema) } } }),
+    get: operation({ id: 'readUsersMe', summary: 'The signed-in user', tags: ['users'], access: 'read', method: 'get', responses: { '200': { description: 'The user and their second factor.', ...json(MeSchema) } } }),
     patch: operation({
       id: 'updateUsersMe',
       summary: 'Change your email or full name',
@@ -50,7 +65,7 @@ export const userPaths: ZodOpenApiPathsObject = {
         '`null` clears a field; an absent field stays as it is. A new email (or none) needs `current_password`: it is where reset links go. ' +
         'It is unverified, a verification link is mailed to it, every earlier link of the user is void, and a verified old address is told.',
       responses: {
-        '200': { description: 'The user.', ...json(UserSchema) },
+        '200': { description: 'The user and their second factor.', ...json(MeSchema) },
         '400': problem('Current password is incorrect.'),
         '429': { description: 'Too many wrong current passwords, or email changes (each one mails a link), in a window.', headers: retryAfter, ...json(ProblemSchema) },
       },

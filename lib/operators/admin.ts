@@ -1,12 +1,14 @@
 import { recordEvent } from '../accounts/audit'
-import { type Authenticated, LOCKOUT_FAILURES } from '../signin/auth'
+import type { Authenticated } from '../signin/auth'
+import { LOCKOUT_FAILURES, mailSecondFactorOff } from '../signin/mfa'
+import { type MfaStatus, NO_SECOND_FACTOR, getMfaStatuses, removeSecondFactor } from '../accounts/second-factor'
 import type { Client } from '../request/client'
 import { getDb } from '../platform/db'
 import { getEnv } from '../platform/env'
 import { clearBuckets, lockoutKey, readBuckets } from '../request/rate-limit'
 import { endUserKeys } from '../signin/keys'
 import { appLink } from '../platform/mail'
-import { issueToken } from '../signin/recovery'
+import { RESET_PURPOSES, issueToken, voidTokens } from '../signin/recovery'
 import { countLiveSessions, endUserSessions, isSessionUsable } from '../signin/sessions'
 import {
   type DirectoryUser,
@@ -28,23 +30,22 @@ import {
 // What admins do to other accounts. Each action is one transaction that spans the owning modules
 // (users, sessions, throttles) and records its audit event with the admin as the actor.
 
-export type DirectoryEntry = DirectoryUser & { live_sessions: number; locked: boolean }
+export type DirectoryEntry = DirectoryUser & { live_sessions: number; locked: boolean; mfa: MfaStatus }
 
-/** The directory page: users with their live sessions and whether the 100-failure lock holds. */
+/** The directory page: users with their live sessions, whether the 100-failure lock holds, and their second factor. */
 export async function listDirectory(query: string | undefined, cursor: number | undefined): Promise<{ items: DirectoryEntry[]; next_cursor: string | null }> {
   const { users, nextCursor } = await listUsers(query, cursor)
   return { items: await withCounts(users), next_cursor: nextCursor === null ? null : String(nextCursor) }
 }
 
 async function withCounts(users: DirectoryUser[]): Promise<DirectoryEntry[]> {
-  const [live, failures] = await Promise.all([
-    countLiveSessions(users.map((user) => user.id)),
-    readBuckets(users.map((user) => lockoutKey(user.username))),
-  ])
+  const ids = users.map((user) => user.id)
+  const [live, failures, mfa] = await Promise.all([countLiveSessions(ids), readBuckets(users.map((user) => lockoutKey(user.username))), getMfaStatuses(ids)])
   return users.map((user) => ({
     ...user,
     live_sessions: live.get(user.id) ?? 0,
     locked: (failures.get(lockoutKey(user.username))?.hits ?? 0) >= LOCKOUT_FAILURES,
+    mfa: mfa.get(user.id) ?? NO_SECOND_FACTOR,
   }))
 }
 
@@ -126,6 +127,8 @@ async function applyChanges(actorId: number | null, userId: number, changes: Use
     }
     if (changes.role !== undefined && changes.role !== before.role) {
       await setRole(tx, userId, changes.role)
+      // A reset link made while they were a plain user must not set an admin's password.
+      if (changes.role === 'admin') await voidTokens(tx, userId, RESET_PURPOSES)
       await recordEvent(tx, { ...event, kind: 'role_changed', detail: { from: before.role, to: changes.role } })
     }
     return { ok: true, value: null }
@@ -162,6 +165,8 @@ export async function clearLockout(admin: Authenticated, userId: number, client:
 
 export type ResetLink = { url: string; expires_at: string }
 
+const ADMIN_RECOVERS_AT_TERMINAL = 'An admin recovers their account from a terminal: `npm run user:recover -- <username>`, or another admin makes them a plain user first.'
+
 /**
  * A one-time password reset link for a user, for an admin to hand over by other means (recovery
  * without mail): valid a day, voiding the user's older admin link (not a mailed one, nor does a
@@ -174,11 +179,39 @@ export async function createResetLink(admin: Authenticated, userId: number, clie
   const account = await getAccount(userId)
   if (account === null) return NOT_FOUND
   if (account.user.disabled) return { ok: false, status: 409, detail: 'This user is disabled: enable them first.' }
+  // Never for an admin: whoever holds one admin's session could otherwise promote an account of
+  // their own and, as that admin, take the first one over.
+  if (account.user.role === 'admin') return { ok: false, status: 409, detail: ADMIN_RECOVERS_AT_TERMINAL }
   const db = await getDb()
   return db.transaction(async (tx) => {
     if (!(await lockEnabledAdmins(tx)).includes(admin.user.id) || !(await isSessionUsable(tx, admin.sessionId, admin.user.id))) return NO_LONGER_ADMIN
+    if ((await lockUser(tx, userId))?.role !== 'user') return { ok: false, status: 409, detail: ADMIN_RECOVERS_AT_TERMINAL } as const
     const issued = await issueToken(tx, userId, 'admin_reset', { credentialsEpoch: account.credentialsEpoch })
     await recordEvent(tx, { kind: 'reset_link_created', actorId: admin.user.id, targetId: userId, client, detail: { expires_at: issued.expiresAt.toISOString() } })
     return { ok: true, value: { url: appLink('/reset-password', issued.token), expires_at: issued.expiresAt.toISOString() } }
   })
+}
+
+/**
+ * Removes another user's second factor (they lost their phone and their recovery codes): their
+ * TOTP and recovery codes go, every session of theirs ends and a login in flight fails (a new
+ * credentials epoch), and a verified address is told. Not one's own: the account page turns it
+ * off, with a code.
+ */
+export async function resetSecondFactor(admin: Authenticated, userId: number, client: Client): Promise<AdminResult<null>> {
+  if (userId === admin.user.id) return { ok: false, status: 409, detail: 'Turn your own two-step sign-in off on your account page.' }
+  const db = await getDb()
+  const outcome = await db.transaction(async (tx): Promise<AdminResult<PublicUser>> => {
+    if (!(await lockEnabledAdmins(tx)).includes(admin.user.id) || !(await isSessionUsable(tx, admin.sessionId, admin.user.id))) return NO_LONGER_ADMIN
+    const user = await lockUser(tx, userId)
+    if (user === null) return NOT_FOUND
+    if (!(await removeSecondFactor(tx, userId))) return { ok: false, status: 409, detail: 'This user has no second factor.' }
+    await bumpCredentialsEpoch(tx, userId)
+    const ended = await endUserSessions(tx, userId, 'second_factor_reset')
+    await recordEvent(tx, { kind: 'mfa_reset', actorId: admin.user.id, targetId: userId, client, detail: { sessions_ended: ended } })
+    return { ok: true, value: user }
+  })
+  if (!outcome.ok) return outcome
+  mailSecondFactorOff(outcome.value, 'An administrator turned your two-step sign-in off', client)
+  return { ok: true, value: null }
 }

@@ -45,6 +45,10 @@ export const envSchema = z
     AUTH_SECRET: z.string().optional(),
     ACCESS_TOKEN_EXPIRE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
     REFRESH_TOKEN_EXPIRE_DAYS: z.coerce.number().positive().max(365).default(30),
+    // How recent a sign-in must be for the actions that need a fresh one (docs/decisions/019-second-factor-and-step-up.md).
+    REAUTH_MAX_AGE_MINUTES: z.coerce.number().positive().max(24 * 60).default(10),
+    // Who must set up a second factor before anything else answers.
+    MFA_REQUIRED: z.enum(['off', 'admins', 'all']).default('off'),
     BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(12),
     // Server processes `npm start` runs (scripts/start.mjs checks it and starts them).
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),

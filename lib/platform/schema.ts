@@ -57,6 +57,11 @@ export const sessions = pgTable(
     ip: text('ip'),
     // The user's credentials epoch when the session began: it is usable only while they match.
     credentialsEpoch: integer('credentials_epoch').notNull().default(0),
+    // When the user last proved who they are in this session (the login, or a step-up since), and
+    // how (RFC 8176's amr values: pwd, otp; and recovery for a recovery code). A refresh keeps
+    // both; the actions that need a fresh sign-in read auth_time (lib/signin/auth.ts).
+    authTime: timestamp('auth_time', { withTimezone: true }).notNull().defaultNow(),
+    amr: text('amr').array().notNull().default(sql`'{pwd}'`),
   },
   (t) => [
     index('sessions_user_id_idx').on(t.userId),
@@ -164,4 +169,42 @@ export const recoveryTokens = pgTable(
     index('recovery_tokens_expires_at_idx').on(t.expiresAt),
     check('recovery_tokens_purpose_check', sql`${t.purpose} in ('password_reset', 'admin_reset', 'email_verification')`),
   ],
+)
+
+// A user's second factor (lib/accounts/second-factor.ts): one row per user who has begun setting
+// one up. The TOTP secret is stored encrypted under a key derived from AUTH_SECRET, recovery codes
+// only as keyed hashes (lib/credentials/totp.ts).
+export const secondFactors = pgTable('second_factors', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  // The confirmed secret, required at sign-in while set.
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+  // A secret shown for a set-up that no code has confirmed yet.
+  totpPending: text('totp_pending'),
+  // The highest time step whose code was accepted: that step and every earlier one are refused.
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }).notNull().default(0),
+  recoveryCodes: text('recovery_codes').array().notNull().default(sql`'{}'`),
+  recoveryCodesAt: timestamp('recovery_codes_at', { withTimezone: true }),
+})
+
+// Sign-ins waiting for their second step (lib/signin/mfa.ts): the password was right, a code is
+// still owed. Only the mfa_token's SHA-256 is kept; the token is single use, lives minutes, and
+// dies with the credentials epoch it was issued under.
+export const mfaChallenges = pgTable(
+  'mfa_challenges',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    credentialsEpoch: integer('credentials_epoch').notNull(),
+    // Whether the password step came from a browser with the account's device cookie.
+    knownDevice: boolean('known_device').notNull().default(false),
+    failures: integer('failures').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('mfa_challenges_user_id_idx').on(t.userId), index('mfa_challenges_expires_at_idx').on(t.expiresAt)],
 )

@@ -1,16 +1,29 @@
-import type { Authenticated } from './auth'
-import { recordEvent, recordRefusal } from '../accounts/audit'
+import { type Authenticated, isFresh } from './auth'
+import { recordAttempt, recordEvent, recordRefusal } from '../accounts/audit'
 import type { Client } from '../request/client'
 import { setDeviceCookie } from '../request/cookies'
-import { getDb } from '../platform/db'
+import { type Tx, getDb } from '../platform/db'
+import { removeSecondFactor as deleteSecondFactor } from '../accounts/second-factor'
 import { getEnv } from '../platform/env'
 import { endUserKeys } from './keys'
 import { hashPassword } from '../credentials/password'
 import { clearBuckets, guessesKey, lockoutKey, takeAttempt } from '../request/rate-limit'
 import { RESET_PURPOSES, consumeToken, mailEmailChangedLater, mailVerificationLater, peekToken, takeVerificationAttempt, voidTokens } from './recovery'
-import { endOtherSessions, endUserSessions, isSessionUsable } from './sessions'
+import { checkCode } from './mfa'
+import { type Amr, endOtherSessions, endUserSessions, isSessionUsable, markReauthenticated } from './sessions'
 import { signDeviceCookie } from '../credentials/tokens'
-import { type Account, type ProfileChanges, type PublicUser, checkCredentials, getAccount, lockUser, replacePassword, resetPassword, updateProfile } from '../accounts/users'
+import {
+  type Account,
+  type ProfileChanges,
+  type PublicUser,
+  checkCredentials,
+  findAccount,
+  getAccount,
+  lockUser,
+  replacePassword,
+  resetPassword,
+  updateProfile,
+} from '../accounts/users'
 import { isNotUsername } from '../credentials/validation'
 
 // What a user changes about their own account (the password, the profile), and a password set
@@ -62,11 +75,11 @@ export async function changeOwnPassword(auth: Authenticated, currentPassword: st
   return { ok: true }
 }
 
-export type ChangeProfileResult = { ok: true; user: PublicUser } | { ok: false; reason: 'password_required' | 'wrong_password' | 'session_ended' } | Throttled
+export type ChangeProfileResult = { ok: true; user: PublicUser } | { ok: false; reason: 'password_required' | 'wrong_password' | 'session_ended' | 'reauth_required' } | Throttled
 
 /**
- * `PATCH /api/users/me`. A new email (or none) needs the current password: the address is where
- * reset links go, so a stolen session must not be able to redirect them. The new address is
+ * `PATCH /api/users/me`. A new email (or none) needs the current password and a fresh sign-in: the
+ * address is where reset links go, so a stolen session must not be able to redirect them. The new address is
  * unverified and gets a link (such changes are counted: each mails someone); every link of the
  * user is void; the old address, if verified, is told. The change is made only if the caller's
  * session is still usable under the user's locked row: a reset or a new password that committed
@@ -76,6 +89,7 @@ export async function changeProfile(auth: Authenticated, changes: ProfileChanges
   const { currentPassword, ...profile } = changes
   const passwordChecked = profile.email !== undefined && profile.email !== auth.user.email
   if (passwordChecked) {
+    if (!isFresh(auth)) return { ok: false, reason: 'reauth_required' }
     if (currentPassword === undefined) return { ok: false, reason: 'password_required' }
     const checked = await checkCurrentPassword(auth.user, currentPassword, client, 'email_change')
     if (!checked.ok) return checked
@@ -122,21 +136,93 @@ export async function resetPasswordWithLink(token: string, newPassword: string, 
   const account = peeked === null ? null : await getAccount(peeked.userId)
   // A mailed link is also bound to the verified address it went to: an email change voids it.
   const addressMoved = peeked?.email != null && (account?.user.email !== peeked.email || !account.user.email_verified)
-  if (peeked === null || account === null || account.user.disabled || account.credentialsEpoch !== peeked.credentialsEpoch || addressMoved) {
+  // An admin's password is never set from a link: one made while they were a plain user dies with the promotion.
+  const refused = account === null || account.user.disabled || account.user.role === 'admin'
+  if (peeked === null || refused || account.credentialsEpoch !== peeked.credentialsEpoch || addressMoved) {
     return { ok: false, reason: 'invalid' }
   }
   if (!isNotUsername(newPassword, account.user.username)) return { ok: false, reason: 'password_is_username' }
   const hashedPassword = await hashPassword(newPassword)
   const done = await (await getDb()).transaction(async (tx) => {
     const used = await consumeToken(tx, token, peeked, RESET_PURPOSES)
-    const user = used === null ? null : await resetPassword(tx, used.userId, used.credentialsEpoch ?? -1, hashedPassword)
-    if (user === null) return false
-    const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset')
-    const keysEnded = await endUserKeys(tx, user.id)
-    await clearBuckets([lockoutKey(user.username), guessesKey(user.username), currentPasswordKey(user.id)], tx)
-    const via = used!.purpose === 'admin_reset' ? 'admin_link' : 'mail'
-    await recordEvent(tx, { kind: 'password_reset', actorId: user.id, targetId: user.id, client, detail: { via, sessions_ended: sessionsEnded, keys_ended: keysEnded } })
-    return true
+    if (used === null) return false
+    return setNewPassword(tx, used.userId, used.credentialsEpoch ?? -1, hashedPassword, used.purpose === 'admin_reset' ? 'admin_link' : 'mail', client)
   })
   return done ? { ok: true } : { ok: false, reason: 'invalid' }
+}
+
+/**
+ * A new password set without the old one (a reset link, or the terminal), in the caller's
+ * transaction: the user moves to a new credentials epoch (a login with the old password inside
+ * bcrypt fails, every device cookie and mfa_token dies), every session and personal access token
+ * ends, and the lock-out and guess counters of the name are cleared, so whoever held the account
+ * is out and its owner can sign in at once. False, changing nothing, when the credentials changed
+ * since `credentialsEpoch` or the user is disabled.
+ */
+async function setNewPassword(tx: Tx, userId: number, credentialsEpoch: number, hashedPassword: string, via: 'mail' | 'admin_link' | 'terminal', client: Client | null): Promise<boolean> {
+  const user = await resetPassword(tx, userId, credentialsEpoch, hashedPassword)
+  if (user === null) return false
+  const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset')
+  const keysEnded = await endUserKeys(tx, user.id)
+  await clearBuckets([lockoutKey(user.username), guessesKey(user.username), currentPasswordKey(user.id)], tx)
+  await recordEvent(tx, { kind: 'password_reset', actorId: via === 'terminal' ? null : user.id, targetId: user.id, client, detail: { via, sessions_ended: sessionsEnded, keys_ended: keysEnded } })
+  return true
+}
+
+export type TerminalRecoveryResult = { ok: true; secondFactorRemoved: boolean } | { ok: false; reason: 'not_found' | 'disabled' | 'password_is_username' | 'changed' }
+
+/**
+ * `npm run user:recover -- <username> [--second-factor]`: whoever runs the server sets a new
+ * password for an account, admins included (a reset link never reaches an admin), with the same
+ * effects as a reset link; with `removeSecondFactor`, the account's second factor goes too.
+ */
+export async function recoverFromTerminal(username: string, newPassword: string, removeSecondFactor: boolean): Promise<TerminalRecoveryResult> {
+  const account = await findAccount(username)
+  if (account === null) return { ok: false, reason: 'not_found' }
+  if (account.user.disabled) return { ok: false, reason: 'disabled' }
+  if (!isNotUsername(newPassword, account.user.username)) return { ok: false, reason: 'password_is_username' }
+  const hashedPassword = await hashPassword(newPassword)
+  return (await getDb()).transaction(async (tx) => {
+    if (!(await setNewPassword(tx, account.user.id, account.credentialsEpoch, hashedPassword, 'terminal', null))) return { ok: false, reason: 'changed' } as const
+    const removed = removeSecondFactor && (await deleteSecondFactor(tx, account.user.id))
+    if (removed) await recordEvent(tx, { kind: 'mfa_reset', targetId: account.user.id, detail: { via: 'terminal' } })
+    return { ok: true, secondFactorRemoved: removed } as const
+  })
+}
+
+export type ReauthResult = { ok: true } | { ok: false; reason: 'wrong_password' | 'wrong_code' | 'code_required' | 'password_required' | 'session_ended' } | Throttled
+
+/**
+ * `POST /api/users/me/reauth`, the step-up: the caller proves who they are again, and the
+ * session's auth_time becomes now (its amr, how). A user with a second factor gives a code of it
+ * (a recovery code too: a lost phone must not block turning it off); the password alone is not
+ * enough, or a stolen session plus a phished password would do what the second factor is there
+ * to stop. Wrong answers are throttled: passwords per account as for a password change, codes per
+ * session and per address (and count toward the account's lock-out).
+ */
+export async function reauthenticate(auth: Authenticated, proof: { password?: string; otp?: string }, client: Client): Promise<ReauthResult> {
+  let amr: Amr
+  if (auth.mfa.totp) {
+    if (proof.otp === undefined) return { ok: false, reason: 'code_required' }
+    const checked = await checkCode(auth.user, proof.otp, client, `otp:session:${auth.sessionId}`)
+    if (!checked.ok) {
+      if (checked.reason === 'wrong_code') await recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method: 'otp' } })
+      return checked
+    }
+    amr = checked.amr
+  } else {
+    if (proof.password === undefined) return { ok: false, reason: 'password_required' }
+    const checked = await checkCurrentPassword(auth.user, proof.password, client, 'reauth')
+    if (!checked.ok) {
+      if (checked.reason === 'wrong_password') await recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method: 'pwd' } })
+      return checked
+    }
+    amr = 'pwd'
+  }
+  const done = await (await getDb()).transaction(async (tx) => {
+    if (!(await markReauthenticated(tx, auth.sessionId, auth.user.id, [amr]))) return false
+    await recordEvent(tx, { kind: 'reauthenticated', actorId: auth.user.id, targetId: auth.user.id, client, detail: { session_id: auth.sessionId, method: amr } })
+    return true
+  })
+  return done ? { ok: true } : { ok: false, reason: 'session_ended' }
 }

@@ -1,15 +1,17 @@
 import { headers } from 'next/headers'
 import { type Client, isHttps, readClient } from '../request/client'
 import { clearSessionCookies, hasCookie, readCookie, setDeviceCookie, setSessionCookies } from '../request/cookies'
-import { getDb } from '../platform/db'
+import { type Tx, getDb } from '../platform/db'
 import { getEnv } from '../platform/env'
 import { problem, tooManyRequests } from '../request/http'
 import { lookUpKey, looksLikeKey, markKeyUsed } from './keys'
 import { type AuditDetail, deleteOldEvents, recordAttempt, recordEvent, recordRefusal } from '../accounts/audit'
+import { type MfaStatus, NO_SECOND_FACTOR, getMfaStatuses } from '../accounts/second-factor'
 import { hashPassword } from '../credentials/password'
-import { clearBuckets, extendRun, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from '../request/rate-limit'
+import { clearBuckets, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from '../request/rate-limit'
+import { LOCKOUT_FAILURES, checkCode, consumeChallenge, countFailure, createChallenge, failChallenge, findChallenge, mfaRequiredFor } from './mfa'
 import { mailVerificationLater } from './recovery'
-import { createSession, getSessionUser, rotateRefreshToken } from './sessions'
+import { type Amr, type SessionUser, createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
   type TokenPair,
   accessTokenLifetimeSeconds,
@@ -22,7 +24,7 @@ import {
   verifyAccessToken,
 } from '../credentials/tokens'
 import type { KeyScope } from '../credentials/validation'
-import { type NewUser, type PublicUser, checkCredentials, createUser, findAccount, recordLogin } from '../accounts/users'
+import { type Account, type NewUser, type PublicUser, checkCredentials, createUser, findAccount, getAccount, recordLogin } from '../accounts/users'
 
 // Who is calling: a bearer token (scripts) or the HttpOnly session cookies (the browser), checked
 // against the sessions table on every request so that ending a session takes effect at once.
@@ -39,15 +41,6 @@ async function issueTokens(userId: number, sessionId: string, generation: number
 type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 
 /**
- * Consecutive failed logins after which an account refuses new browsers and scripts (NIST SP
- * 800-63B 5.2.2: at most 100). A browser with a device cookie of the account still signs in.
- */
-export const LOCKOUT_FAILURES = 100
-
-/** A run of failures is forgotten after this long without another one. */
-const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
-
-/**
  * The password grant.
  * - The account-wide limits come first, and cost the caller nothing: an account with
  *   LOCKOUT_FAILURES consecutive failures refuses every client without its device cookie, and one
@@ -56,6 +49,9 @@ const LOCKOUT_MEMORY_SECONDS = 30 * 24 * 60 * 60
  *   (known or not, so the count reveals nothing); a browser with a valid device cookie of this
  *   account (docs/decisions/006-device-cookies.md) is counted on its own. Failures from elsewhere
  *   can delay new browsers and scripts, never lock the user out of their own browser.
+ * - A right password of an account with a second factor gives an mfa_token, no session: the
+ *   second step (completeMfaLogIn) is owed. Whether an account has one is read with its password
+ *   hash and said only after the password was right, so it reveals nothing to whoever lacks it.
  * - The session is written only if the password checked is still the account's (the credentials
  *   epoch, docs/decisions/007-credentials-epoch.md): a login inside bcrypt while the password
  *   changes fails.
@@ -95,38 +91,85 @@ export async function logIn(username: string, password: string, client: Client):
   const checked = await checkCredentials(account, password)
   if (!checked.ok) {
     await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: checked.reason, ...named } })
-    if (checked.reason === 'invalid_credentials' && (await extendRun(failuresKey, LOCKOUT_MEMORY_SECONDS)) === LOCKOUT_FAILURES) {
-      await recordAttempt({ ...attempt, kind: 'locked_out', detail: { failures: LOCKOUT_FAILURES, ...named } })
-    }
+    if (checked.reason === 'invalid_credentials') await countFailure({ id: account?.user.id ?? null, username }, client, named as Record<string, string>)
     return checked
   }
+  // The password was right: its attempt is given back (a known browser's bucket starts afresh;
+  // the username's, shared with whoever is guessing, only gets this attempt back: a success
+  // elsewhere must not hand an attacker five new guesses).
+  await Promise.all([
+    clearBuckets(knownDevice ? [guesses.key] : []),
+    refundAttempt([...(knownDevice ? [] : [guesses.key]), ...perAddress.map((bucket) => bucket.key)]),
+  ])
+  if (account!.totp) {
+    // The run of failures goes on until the second step succeeds: wrong codes extend it.
+    const mfaToken = await (await getDb()).transaction(async (tx) => {
+      const token = await createChallenge(tx, account!.user.id, account!.credentialsEpoch, knownDevice)
+      await recordEvent(tx, { kind: 'mfa_required', actorId: account!.user.id, targetId: account!.user.id, client, detail: { known_device: knownDevice } })
+      return token
+    })
+    return { ok: false, reason: 'mfa_required', mfaToken }
+  }
   const rehash = checked.rehash ? await hashPassword(password) : null
+  return startSession(account!, rehash, ['pwd'], knownDevice, client)
+}
+
+/**
+ * The last step of a sign-in: the session, written only while the account is enabled and under
+ * the credentials epoch its password was checked with; the run of failures ends, the success is
+ * counted, and the browser gets a device cookie of the account.
+ */
+async function startSession(account: Account, rehash: string | null, amr: Amr[], knownDevice: boolean, client: Client, before?: (tx: Tx) => Promise<boolean>): Promise<LogInResult> {
+  const user = account.user
   const session = await (await getDb()).transaction(async (tx) => {
-    if (!(await recordLogin(tx, account!, rehash))) return null
-    const created = await createSession(tx, checked.user.id, account!.credentialsEpoch, client)
-    await recordEvent(tx, { kind: 'login_succeeded', actorId: checked.user.id, targetId: checked.user.id, client, detail: { session_id: created.id, known_device: knownDevice } })
+    if ((before !== undefined && !(await before(tx))) || !(await recordLogin(tx, account, rehash))) return null
+    const created = await createSession(tx, user.id, account.credentialsEpoch, amr, client)
+    await recordEvent(tx, { kind: 'login_succeeded', actorId: user.id, targetId: user.id, client, detail: { session_id: created.id, known_device: knownDevice, amr: amr.join(' ') } })
     await deleteOldEvents(tx)
     return created
   })
   if (session === null) {
-    await recordAttempt({ ...attempt, kind: 'login_failed', detail: { reason: 'credentials_changed', ...named } })
+    await recordAttempt({ targetId: user.id, client, kind: 'login_failed', detail: { reason: 'credentials_changed', username: user.username } })
     return { ok: false, reason: 'invalid_credentials' }
   }
-  // A known browser's own bucket starts afresh; the username's, shared with whoever is guessing,
-  // only gets this attempt back: a success elsewhere (the user's script) must not hand an
-  // attacker five new guesses.
   await Promise.all([
-    clearBuckets(knownDevice ? [guesses.key, failuresKey] : [failuresKey]),
-    refundAttempt([...(knownDevice ? [] : [guesses.key]), ...perAddress.map((bucket) => bucket.key)]),
-    takeAttempt([successes]),
+    clearBuckets([lockoutKey(user.username)]),
+    takeAttempt([{ key: typedKey('login:success', user.username), limit: getEnv().THROTTLE_LOGIN_SUCCESS_PER_USER }]),
   ])
-  await setDeviceCookie(client, signDeviceCookie(checked.user.id, account!.credentialsEpoch))
-  return { ok: true, tokens: await issueTokens(checked.user.id, session.id, 0, session.expiresAt) }
+  await setDeviceCookie(client, signDeviceCookie(user.id, account.credentialsEpoch))
+  return { ok: true, tokens: await issueTokens(user.id, session.id, 0, session.expiresAt) }
+}
+
+/**
+ * The second step of a sign-in (grant_type urn:passgate:params:oauth:grant-type:mfa-otp): the
+ * mfa_token from the password step and a code of the user's second factor (or a recovery code).
+ * The token dies with its MFA_TOKEN_TRIES-th wrong code, after MFA_TOKEN_MINUTES, when used, and
+ * when the user's credentials changed meanwhile (a new password, a reset, disabling, sessions
+ * ended by an admin, the second factor reset). Wrong codes are throttled per user (a browser with
+ * the account's device cookie apart) and per address, and count toward LOCKOUT_FAILURES.
+ */
+export async function completeMfaLogIn(mfaToken: string, code: string, client: Client): Promise<LogInResult | { ok: false; reason: 'invalid_mfa_token' | 'wrong_code' }> {
+  const challenge = await findChallenge(mfaToken)
+  const account = challenge === null ? null : await getAccount(challenge.userId)
+  if (challenge === null || account === null || account.credentialsEpoch !== challenge.credentialsEpoch || account.user.disabled || !account.totp) {
+    return { ok: false, reason: 'invalid_mfa_token' }
+  }
+  const bucket = challenge.knownDevice ? `otp:device:${account.user.id}` : `otp:user:${account.user.id}`
+  const checked = await checkCode(account.user, code, client, bucket)
+  if (!checked.ok) {
+    if (checked.reason === 'throttled') return checked
+    await failChallenge(challenge)
+    await recordAttempt({ targetId: account.user.id, client, kind: 'login_failed', detail: { reason: 'wrong_otp', username: account.user.username } })
+    return checked
+  }
+  const used = await startSession(account, null, ['pwd', checked.amr], challenge.knownDevice, client, (tx) => consumeChallenge(tx, challenge))
+  return used.ok || used.reason !== 'invalid_credentials' ? used : { ok: false, reason: 'invalid_mfa_token' }
 }
 
 export type LogInResult =
   | { ok: true; tokens: TokenPair }
   | { ok: false; reason: 'invalid_credentials' | 'inactive' | 'locked_out' }
+  | { ok: false; reason: 'mfa_required'; mfaToken: string }
   | Throttled
 
 export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' } | Throttled
@@ -157,35 +200,63 @@ export async function refresh(refreshToken: string, client: Client): Promise<Ref
   return { ok: true, tokens, user: rotated.user, sessionId: rotated.sessionId }
 }
 
-/** A caller signed in with a password: a browser's cookies or a bearer access token. */
-export type Authenticated = { user: PublicUser; sessionId: string; via: 'bearer' | 'cookie' }
+/**
+ * A caller signed in with a password: a browser's cookies or a bearer access token; with when and
+ * how they last proved who they are in this session, and their second factor.
+ */
+export type Authenticated = SessionUser & { sessionId: string; via: 'bearer' | 'cookie' }
 /** A script calling with a personal access token (lib/signin/keys.ts). */
 export type KeyAuthenticated = { user: PublicUser; keyId: string; scopes: KeyScope[]; via: 'key' }
 
-async function userForToken(token: string): Promise<{ user: PublicUser; sessionId: string } | null> {
+async function userForToken(token: string): Promise<(SessionUser & { sessionId: string }) | null> {
   const claims = await verifyAccessToken(token)
   if (claims === null) return null
-  const user = await getSessionUser(claims.sessionId, claims.userId)
-  return user === null ? null : { user, sessionId: claims.sessionId }
+  const found = await getSessionUser(claims.sessionId, claims.userId)
+  return found === null ? null : { ...found, sessionId: claims.sessionId }
 }
 
 const notAuthenticated = () => problem(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' })
 /** 401 for credentials that were given and are bad, expired or ended (RFC 6750 section 3.1). */
 export const invalidToken = () => problem(401, 'Could not validate credentials', { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
 
+/** What a route asks of its caller beyond being signed in. */
+export type Need = {
+  /** Personal access tokens allowed, with this scope; otherwise they get 403. */
+  keys?: KeyScope
+  /** A sign-in within REAUTH_MAX_AGE_MINUTES (a step-up otherwise). */
+  fresh?: boolean
+  /** Answers a user whom MFA_REQUIRED still has to set up a second factor. */
+  beforeEnrolment?: boolean
+}
+
 /**
- * The signed-in caller, or a ready 401 (RFC 6750 section 3: `WWW-Authenticate: Bearer`). A
- * browser whose access cookie has expired is renewed from its refresh cookie on the way, so it
- * stays signed in for the session's whole lifetime.
- *
- * Personal access tokens are refused with 403 unless the route names the access it allows them:
- * `read` (any key) or `write` (a key with the write scope; RFC 6750's insufficient_scope
- * otherwise). So a key never reaches what a route does not opt into: keys, sessions, passwords,
- * the profile, other users.
+ * The signed-in caller, or a ready refusal:
+ * - 401 (RFC 6750 section 3: `WWW-Authenticate: Bearer`) without valid credentials. A browser
+ *   whose access cookie has expired is renewed from its refresh cookie on the way, so it stays
+ *   signed in for the session's whole lifetime.
+ * - 403 for a personal access token, unless the route names the access it allows them: `read`
+ *   (any key) or `write` (a key with the write scope; RFC 6750's insufficient_scope otherwise).
+ *   So a key never reaches what a route does not opt into: keys, sessions, passwords, the
+ *   profile, the second factor, other users; and a key never steps up.
+ * - 403 `mfa_enrollment_required` while MFA_REQUIRED asks the user for a second factor they have
+ *   not set up, except on the routes that set it up (`beforeEnrolment`).
+ * - 403 `reauth_required` on a route that needs a fresh sign-in (`fresh`) when the session's last
+ *   proof is older than REAUTH_MAX_AGE_MINUTES.
  */
-export async function requireUser(request: Request): Promise<Authenticated | Response>
-export async function requireUser(request: Request, keys: KeyScope): Promise<Authenticated | KeyAuthenticated | Response>
-export async function requireUser(request: Request, keys?: KeyScope): Promise<Authenticated | KeyAuthenticated | Response> {
+export async function requireUser(request: Request, need?: Need & { keys?: undefined }): Promise<Authenticated | Response>
+export async function requireUser(request: Request, need: Need & { keys: KeyScope }): Promise<Authenticated | KeyAuthenticated | Response>
+export async function requireUser(request: Request, need: Need = {}): Promise<Authenticated | KeyAuthenticated | Response> {
+  const caller = await authenticate(request, need.keys)
+  if (caller instanceof Response) return caller
+  if (!need.beforeEnrolment && (await mustEnrol(caller))) {
+    return problem(403, 'Set up two-step sign-in first: your account needs a second factor before it can do anything else.', undefined, {
+      error: 'mfa_enrollment_required',
+    })
+  }
+  return need.fresh && caller.via !== 'key' ? (staleRefusal(caller) ?? caller) : caller
+}
+
+async function authenticate(request: Request, keys: KeyScope | undefined): Promise<Authenticated | KeyAuthenticated | Response> {
   const header = request.headers.get('authorization')
   if (header !== null) {
     const match = /^Bearer +([^\s]+) *$/i.exec(header)
@@ -201,7 +272,41 @@ export async function requireUser(request: Request, keys?: KeyScope): Promise<Au
   if (found !== null) return { ...found, via: 'cookie' }
   if (!(await hasCookie('refresh', client.https))) return access === undefined ? notAuthenticated() : invalidToken()
   const renewed = await renewSession(client)
-  return renewed === null ? invalidToken() : { user: renewed.user, sessionId: renewed.sessionId, via: 'cookie' }
+  return renewed === null ? invalidToken() : { ...renewed, via: 'cookie' }
+}
+
+/** Whether MFA_REQUIRED holds this caller back until a second factor is set up. */
+async function mustEnrol(caller: Authenticated | KeyAuthenticated): Promise<boolean> {
+  if (caller.via !== 'key') return owesSecondFactor(caller)
+  return mfaRequiredFor(caller.user.role) && (await getMfaStatuses([caller.user.id])).get(caller.user.id)?.totp !== true
+}
+
+/** REAUTH_MAX_AGE_MINUTES in whole seconds. */
+export function reauthMaxAgeSeconds(): number {
+  return Math.max(1, Math.round(getEnv().REAUTH_MAX_AGE_MINUTES * 60))
+}
+
+/** Whether the session's user proved who they are within REAUTH_MAX_AGE_MINUTES. */
+export function isFresh(auth: Authenticated): boolean {
+  return Date.now() - auth.authTime.getTime() <= reauthMaxAgeSeconds() * 1000
+}
+
+/**
+ * 403 for a session whose last proof is too old for the action (RFC 9470's step-up challenge):
+ * the caller confirms who they are at POST /api/users/me/reauth, then repeats the request.
+ */
+export function reauthRequired(): Response {
+  const maxAge = reauthMaxAgeSeconds()
+  return problem(
+    403,
+    'Confirm it is you to do this: enter your password (or a code of your second factor) again.',
+    { 'WWW-Authenticate': `Bearer error="insufficient_user_authentication", error_description="A more recent sign-in is required", max_age="${maxAge}"` },
+    { error: 'reauth_required', max_age: maxAge },
+  )
+}
+
+function staleRefusal(auth: Authenticated): Response | null {
+  return isFresh(auth) ? null : reauthRequired()
 }
 
 async function keyCaller(key: string, client: Client, allowed: KeyScope | undefined): Promise<KeyAuthenticated | Response> {
@@ -216,15 +321,16 @@ async function keyCaller(key: string, client: Client, allowed: KeyScope | undefi
 }
 
 /**
- * Renews the browser's cookies from its refresh cookie: the new pair, or null (and the cookies
- * cleared) when the refresh token is missing, invalid, reused or its session has ended.
+ * Renews the browser's cookies from its refresh cookie: the session's user, or null (and the
+ * cookies cleared) when the refresh token is missing, invalid, reused or its session has ended.
  */
-async function renewSession(client: Client): Promise<{ user: PublicUser; sessionId: string } | null> {
+async function renewSession(client: Client): Promise<(SessionUser & { sessionId: string }) | null> {
   const token = await readCookie('refresh', client.https)
   const renewed = token === undefined ? null : await refresh(token, client)
-  if (renewed?.ok) {
+  const found = renewed?.ok ? await getSessionUser(renewed.sessionId, renewed.user.id) : null
+  if (renewed?.ok && found !== null) {
     await setSessionCookies(client, renewed.tokens)
-    return { user: renewed.user, sessionId: renewed.sessionId }
+    return { ...found, sessionId: renewed.sessionId }
   }
   await clearSessionCookies(client)
   return null
@@ -238,15 +344,30 @@ export async function renewPageSession(client: Client): Promise<boolean> {
   return (await getPageSession()) !== null || (await renewSession(client)) !== null
 }
 
-/** The signed-in caller if an admin; else a ready 401 (signed out) or 403 (a plain user). */
-export async function requireAdmin(request: Request): Promise<Authenticated | Response> {
+/**
+ * The signed-in caller if an admin; else a ready 401 (signed out), 403 (a plain user), or, for an
+ * action that needs it, 403 `reauth_required` (see requireUser).
+ */
+export async function requireAdmin(request: Request, need: { fresh?: boolean } = {}): Promise<Authenticated | Response> {
   const auth = await requireUser(request)
-  if (auth instanceof Response || auth.user.role === 'admin') return auth
-  return problem(403, 'Admins only')
+  if (auth instanceof Response) return auth
+  if (auth.user.role !== 'admin') return problem(403, 'Admins only')
+  return need.fresh ? (staleRefusal(auth) ?? auth) : auth
 }
 
-/** For server-rendered pages: the user and session behind the access cookie, or null. */
-export async function getPageSession(): Promise<{ user: PublicUser; sessionId: string } | null> {
+/** For server-rendered pages: the session behind the access cookie, or null. */
+export async function getPageSession(): Promise<(SessionUser & { sessionId: string }) | null> {
   const token = await readCookie('access', isHttps(await headers()))
   return token === undefined ? null : userForToken(token)
+}
+
+/** Whether MFA_REQUIRED covers this user and they have no second factor yet (a page then shows only the set-up). */
+export function owesSecondFactor(session: SessionUser): boolean {
+  return mfaRequiredFor(session.user.role) && !session.mfa.totp
+}
+
+/** `GET /api/users/me`: the public user and their second factor (`required`: MFA_REQUIRED covers them). */
+export async function describeMe(caller: Authenticated | KeyAuthenticated): Promise<PublicUser & { mfa: MfaStatus & { required: boolean } }> {
+  const mfa = caller.via === 'key' ? ((await getMfaStatuses([caller.user.id])).get(caller.user.id) ?? NO_SECOND_FACTOR) : caller.mfa
+  return { ...caller.user, mfa: { ...mfa, required: mfaRequiredFor(caller.user.role) } }
 }

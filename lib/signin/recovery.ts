@@ -245,6 +245,16 @@ export function mailEmailChangedLater(user: PublicUser, oldEmail: string, client
   afterResponse('email change notice', () => send(user.id, message, client, 'email_change_notice_sent'))
 }
 
+/**
+ * A security notice (a second factor turned off, a recovery code used) to the user's address if it
+ * is verified, after the response: where the owner would notice what they did not do.
+ */
+export function mailNoticeLater(user: PublicUser, subject: string, lines: string[], client: Client): void {
+  if (!canSendMail() || user.email === null || !user.email_verified) return
+  const message = { to: user.email, subject, text: [`Hello ${user.username},`, '', ...lines].join('\n') }
+  afterResponse('security notice', () => send(user.id, message, client, 'security_notice_sent', { subject }))
+}
+
 /** The verification mails an account may get per window: counted before each is promised. */
 export async function takeVerificationAttempt(userId: number): Promise<{ ok: true } | Throttled> {
   const gate = await takeAttempt([{ key: `verify:user:${userId}`, limit: getEnv().THROTTLE_MAIL_PER_ACCOUNT }])

@@ -3,7 +3,8 @@ import type { Client } from '../request/client'
 import { type Db, type Tx, getDb } from '../platform/db'
 import { getEnv } from '../platform/env'
 import { recordEvent } from '../accounts/audit'
-import { sessions, users } from '../platform/schema'
+import { secondFactors, sessions, users } from '../platform/schema'
+import { type MfaStatus, mfaStatusColumns, toMfaStatus } from '../accounts/second-factor'
 import { type PublicUser, publicUserColumns, toPublicUser } from '../accounts/users'
 
 // Owns the `sessions` table. Every login is a row; a token is honoured only while its row is live
@@ -11,7 +12,19 @@ import { type PublicUser, publicUserColumns, toPublicUser } from '../accounts/us
 // unchanged since it began. PostgreSQL is the only shared state, so ending a session takes effect
 // at once on every instance.
 
-export type EndReason = 'logout' | 'password_change' | 'revoked' | 'refresh_token_reuse' | 'evicted' | 'disabled' | 'ended_by_admin' | 'password_reset'
+export type EndReason =
+  | 'logout'
+  | 'password_change'
+  | 'revoked'
+  | 'refresh_token_reuse'
+  | 'evicted'
+  | 'disabled'
+  | 'ended_by_admin'
+  | 'password_reset'
+  | 'second_factor_reset'
+
+/** How a user proved who they are (RFC 8176): a password, a TOTP code, a recovery code. */
+export type Amr = 'pwd' | 'otp' | 'recovery'
 
 /** A user has at most this many live sessions: the least recently used ends when one more begins. */
 const MAX_LIVE_SESSIONS = 50
@@ -29,16 +42,17 @@ function clientColumns(client: Client) {
 }
 
 /**
- * A new session under `credentialsEpoch`, inside the login's transaction (which holds the user's
- * row, so a user's logins are serialized). Beyond MAX_LIVE_SESSIONS the least recently used end;
- * sessions that ended or expired SESSION_RETENTION_DAYS ago are deleted, a bounded batch at a time.
+ * A new session under `credentialsEpoch`, proved by `amr`, inside the login's transaction (which
+ * holds the user's row, so a user's logins are serialized). Beyond MAX_LIVE_SESSIONS the least
+ * recently used end; sessions that ended or expired SESSION_RETENTION_DAYS ago are deleted, a
+ * bounded batch at a time.
  */
-export async function createSession(tx: Tx, userId: number, credentialsEpoch: number, client: Client): Promise<{ id: string; expiresAt: Date }> {
+export async function createSession(tx: Tx, userId: number, credentialsEpoch: number, amr: Amr[], client: Client): Promise<{ id: string; expiresAt: Date }> {
   const env = getEnv()
   const lifetimeMs = env.REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60 * 1000
   const [row] = await tx
     .insert(sessions)
-    .values({ userId, credentialsEpoch, expiresAt: new Date(Date.now() + lifetimeMs), ...clientColumns(client) })
+    .values({ userId, credentialsEpoch, amr, expiresAt: new Date(Date.now() + lifetimeMs), ...clientColumns(client) })
     .returning({ id: sessions.id, expiresAt: sessions.expiresAt })
   if (row === undefined) throw new Error('insert into sessions returned no row')
   const surplus = tx
@@ -64,9 +78,10 @@ const LAST_USED_RESOLUTION_MS = 60_000
 // the request's database work.
 function prepareSessionUser(db: Db) {
   return db
-    .select({ ...publicUserColumns, lastUsedAt: sessions.lastUsedAt })
+    .select({ ...publicUserColumns, ...mfaStatusColumns, lastUsedAt: sessions.lastUsedAt, authTime: sessions.authTime, amr: sessions.amr })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(secondFactors, eq(secondFactors.userId, users.id))
     .where(and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.userId, sql.placeholder('userId')), usable()))
     .prepare('session_user')
 }
@@ -87,8 +102,11 @@ export async function isSessionUsable(tx: Tx, sessionId: string, userId: number)
   return rows.length > 0
 }
 
-/** The session's user if the session is usable: one query for both. */
-export async function getSessionUser(sessionId: string, userId: number): Promise<PublicUser | null> {
+/** A usable session's user, when and how they last proved who they are, and their second factor. */
+export type SessionUser = { user: PublicUser; authTime: Date; amr: Amr[]; mfa: MfaStatus }
+
+/** The session's user if the session is usable: one query for all of it. */
+export async function getSessionUser(sessionId: string, userId: number): Promise<SessionUser | null> {
   const db = await getDb()
   let query = sessionUserQueries.get(db)
   if (query === undefined) sessionUserQueries.set(db, (query = prepareSessionUser(db)))
@@ -97,7 +115,14 @@ export async function getSessionUser(sessionId: string, userId: number): Promise
   if (Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(sessions).set({ lastUsedAt: sql`now()` }).where(eq(sessions.id, sessionId))
   }
-  return toPublicUser(row)
+  return { user: toPublicUser(row), authTime: row.authTime, amr: row.amr as Amr[], mfa: toMfaStatus(row) }
+}
+
+/** A step-up: the user proved who they are again in this session, by `amr`; false when it is no longer usable. */
+export async function markReauthenticated(tx: Tx, sessionId: string, userId: number, amr: Amr[]): Promise<boolean> {
+  if (!(await isSessionUsable(tx, sessionId, userId))) return false
+  await tx.update(sessions).set({ authTime: sql`now()`, amr }).where(eq(sessions.id, sessionId))
+  return true
 }
 
 export type RefreshResult =
@@ -217,6 +242,8 @@ export type SessionInfo = {
   created_at: string
   last_used_at: string
   expires_at: string
+  auth_time: string
+  amr: Amr[]
   user_agent: string | null
   ip: string | null
   current: boolean
@@ -234,6 +261,8 @@ export async function listSessions(userId: number, currentSessionId: string): Pr
       createdAt: sessions.createdAt,
       lastUsedAt: sessions.lastUsedAt,
       expiresAt: sessions.expiresAt,
+      authTime: sessions.authTime,
+      amr: sessions.amr,
       userAgent: sessions.userAgent,
       ip: sessions.ip,
     })
@@ -247,6 +276,8 @@ export async function listSessions(userId: number, currentSessionId: string): Pr
     created_at: row.createdAt.toISOString(),
     last_used_at: row.lastUsedAt.toISOString(),
     expires_at: row.expiresAt.toISOString(),
+    auth_time: row.authTime.toISOString(),
+    amr: row.amr as Amr[],
     user_agent: row.userAgent,
     ip: row.ip,
     current: row.id === currentSessionId,

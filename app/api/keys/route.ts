@@ -11,9 +11,10 @@ export const GET = route(async (request) => {
   return auth instanceof Response ? auth : json(await listKeys(auth.user.id))
 })
 
-// The new key is in this answer only; it is stored as a hash.
+// The new key is in this answer only; it is stored as a hash. Only from a fresh sign-in: a stolen
+// session must not mint a credential that outlives it.
 export const POST = route(async (request) => {
-  const auth = await requireUser(request)
+  const auth = await requireUser(request, { fresh: true })
   if (auth instanceof Response) return auth
   const body = await parseJson(request, NewKeySchema)
   if (!body.ok) return body.response

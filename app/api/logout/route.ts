@@ -8,7 +8,7 @@ import { endSession } from '@/lib/signin/sessions'
 // cookies are cleared even when the session was already gone, so a stale browser is never stuck
 // half signed in.
 export const POST = route(async (request) => {
-  const auth = await requireUser(request)
+  const auth = await requireUser(request, { beforeEnrolment: true })
   const client = readClient(request)
   await clearSessionCookies(client)
   if (auth instanceof Response) return auth

@@ -6,12 +6,12 @@ import { NewNoteSchema } from '@/lib/credentials/validation'
 // The caller's notes, oldest first; a personal access token reads them with `read` and adds to
 // them with `write`.
 export const GET = route(async (request) => {
-  const auth = await requireUser(request, 'read')
+  const auth = await requireUser(request, { keys: 'read' })
   return auth instanceof Response ? auth : json(await listNotes(auth.user.id))
 })
 
 export const POST = route(async (request) => {
-  const auth = await requireUser(request, 'write')
+  const auth = await requireUser(request, { keys: 'write' })
   if (auth instanceof Response) return auth
   const body = await parseJson(request, NewNoteSchema)
   if (!body.ok) return body.response

@@ -1,13 +1,15 @@
-import { logIn, refresh } from '@/lib/signin/auth'
+import { type LogInResult, completeMfaLogIn, logIn, refresh } from '@/lib/signin/auth'
 import { type Client, readClient } from '@/lib/request/client'
 import { setSessionCookies } from '@/lib/request/cookies'
 import { type FieldError, json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/request/http'
 import type { TokenPair } from '@/lib/credentials/tokens'
-import { PasswordGrantSchema, RefreshGrantSchema } from '@/lib/credentials/validation'
+import { MFA_GRANT, MfaGrantSchema, PasswordGrantSchema, RefreshGrantSchema } from '@/lib/credentials/validation'
 
 // RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
-// a first-party login that scripts and the login page share) and the refresh grant (section 6).
-// Errors add RFC 6749's `error` code and `error_description` beside FastAPI's `detail`.
+// a first-party login that scripts and the login page share), the refresh grant (section 6), and
+// the second step of a sign-in with a second factor (MFA_GRANT: the mfa_token the password grant
+// gave, and a code). Errors add RFC 6749's `error` code and `error_description` beside FastAPI's
+// `detail`.
 
 function tokenError(status: number, error: string, detail: string, headers?: HeadersInit): Response {
   return problem(status, detail, headers, { error })
@@ -33,12 +35,31 @@ async function passwordGrant(client: Client, form: Record<string, string>): Prom
   }
   const parsed = PasswordGrantSchema.safeParse(form)
   if (!parsed.success) return validationProblem(parsed.error, form)
-  const result = await logIn(parsed.data.username, parsed.data.password, client)
+  return logInResponse(client, await logIn(parsed.data.username, parsed.data.password, client))
+}
+
+async function logInResponse(client: Client, result: LogInResult): Promise<Response> {
   if (result.ok) return tokenResponse(client, result.tokens)
   if (result.reason === 'throttled') return tooManyRequests(result.retryAfter, { error: 'temporarily_unavailable' })
   if (result.reason === 'inactive') return tokenError(400, 'invalid_grant', 'Inactive user')
   if (result.reason === 'locked_out') return tokenError(400, 'invalid_grant', LOCKED_OUT)
+  if (result.reason === 'mfa_required') {
+    return problem(403, 'Enter a code from your authenticator app (or a recovery code) to finish signing in', undefined, {
+      error: 'mfa_required',
+      mfa_token: result.mfaToken,
+    })
+  }
   return tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })
+}
+
+async function mfaGrant(client: Client, form: Record<string, string>): Promise<Response> {
+  if (!form.mfa_token || !form.otp) return tokenError(400, 'invalid_request', 'mfa_token and otp are required')
+  const parsed = MfaGrantSchema.safeParse(form)
+  if (!parsed.success) return validationProblem(parsed.error, form)
+  const result = await completeMfaLogIn(parsed.data.mfa_token, parsed.data.otp, client)
+  if (result.ok || result.reason === 'throttled') return logInResponse(client, result)
+  if (result.reason === 'wrong_code') return tokenError(400, 'invalid_grant', 'Wrong code')
+  return tokenError(400, 'invalid_grant', 'Invalid or expired mfa_token: sign in again')
 }
 
 async function refreshGrant(client: Client, form: Record<string, string>): Promise<Response> {
@@ -57,9 +78,9 @@ async function refreshGrant(client: Client, form: Record<string, string>): Promi
  */
 async function withOAuthError(response: Response): Promise<Response> {
   if (response.status < 400) return response
-  const { error = 'invalid_request', detail } = (await response.json()) as { error?: string; detail: string | FieldError[] }
+  const { error = 'invalid_request', detail, ...rest } = (await response.json()) as { error?: string; detail: string | FieldError[] }
   const description = typeof detail === 'string' ? detail : detail.map(({ loc, msg }) => (loc.length > 1 ? `${loc.slice(1).join('.')}: ${msg}` : msg)).join('; ')
-  return json({ error, error_description: description, detail }, response.status, response.headers)
+  return json({ error, error_description: description, detail, ...rest }, response.status, response.headers)
 }
 
 async function grant(request: Request): Promise<Response> {
@@ -68,7 +89,8 @@ async function grant(request: Request): Promise<Response> {
   const grantType = form.data.grant_type || 'password'
   if (grantType === 'password') return passwordGrant(readClient(request), form.data)
   if (grantType === 'refresh_token') return refreshGrant(readClient(request), form.data)
-  return tokenError(400, 'unsupported_grant_type', 'grant_type must be "password" or "refresh_token"')
+  if (grantType === MFA_GRANT) return mfaGrant(readClient(request), form.data)
+  return tokenError(400, 'unsupported_grant_type', `grant_type must be "password", "refresh_token" or "${MFA_GRANT}"`)
 }
 
 export const POST = route(async (request) => withOAuthError(await grant(request)))

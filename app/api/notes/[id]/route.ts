@@ -10,7 +10,7 @@ type Context = { params: Promise<{ id: string }> }
 const notFound = () => problem(404, 'Note not found')
 
 export const GET = route(async (request, { params }: Context) => {
-  const auth = await requireUser(request, 'read')
+  const auth = await requireUser(request, { keys: 'read' })
   if (auth instanceof Response) return auth
   const id = NoteIdSchema.safeParse((await params).id)
   const note = id.success ? await getNote(auth.user.id, id.data) : null
@@ -18,7 +18,7 @@ export const GET = route(async (request, { params }: Context) => {
 })
 
 export const PATCH = route(async (request, { params }: Context) => {
-  const auth = await requireUser(request, 'write')
+  const auth = await requireUser(request, { keys: 'write' })
   if (auth instanceof Response) return auth
   const id = NoteIdSchema.safeParse((await params).id)
   if (!id.success) return notFound()
@@ -29,7 +29,7 @@ export const PATCH = route(async (request, { params }: Context) => {
 })
 
 export const DELETE = route(async (request, { params }: Context) => {
-  const auth = await requireUser(request, 'write')
+  const auth = await requireUser(request, { keys: 'write' })
   if (auth instanceof Response) return auth
   const id = NoteIdSchema.safeParse((await params).id)
   return id.success && (await deleteNote(auth.user.id, id.data)) ? new Response(null, { status: 204 }) : notFound()

@@ -8,7 +8,7 @@ type Context = { params: Promise<{ id: string }> }
 
 // An admin disables or enables a user, or changes their role.
 export const PATCH = route(async (request, { params }: Context) => {
-  const admin = await requireAdmin(request)
+  const admin = await requireAdmin(request, { fresh: true })
   if (admin instanceof Response) return admin
   const id = UserIdSchema.safeParse((await params).id)
   if (!id.success) return problem(404, 'User not found')

@@ -6,7 +6,7 @@ import { UserIdSchema } from '@/lib/credentials/validation'
 
 // An admin lifts the 100-failure lock-out of a user's name: new browsers and scripts may sign in.
 export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
-  const admin = await requireAdmin(request)
+  const admin = await requireAdmin(request, { fresh: true })
   if (admin instanceof Response) return admin
   const id = UserIdSchema.safeParse((await params).id)
   const result = id.success ? await clearLockout(admin, id.data, readClient(request)) : null

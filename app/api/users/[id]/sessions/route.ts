@@ -6,7 +6,7 @@ import { UserIdSchema } from '@/lib/credentials/validation'
 
 // An admin ends every session of a user: each device is signed out on its next request.
 export const DELETE = route(async (request, { params }: { params: Promise<{ id: string }> }) => {
-  const admin = await requireAdmin(request)
+  const admin = await requireAdmin(request, { fresh: true })
   if (admin instanceof Response) return admin
   const id = UserIdSchema.safeParse((await params).id)
   const result = id.success ? await endAllSessions(admin, id.data, readClient(request)) : null
