@@ -33,16 +33,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Waits until every session made so far is older than the limit. */
 const waitPastMaxAge = () => sleep(MAX_AGE_SECONDS * 1000 + 500)
 
-/**
- * A server with `settings`, on the suite's PostgreSQL database or a new embedded store, and the
- * `admins` made on it from the terminal first (the embedded store has one owner: the server).
- */
-async function startOwnServer(port: number, settings: Record<string, string>, admins: string[]): Promise<ExtraServer> {
-  const store: Record<string, string> = process.env.DATABASE_URL ? {} : { DATA_DIR: freshDataDir('step-up') }
-  for (const admin of admins) {
+// The file's servers, one at a time, share one store: the suite's PostgreSQL database, or one new
+// embedded store (made and migrated once: that takes 10 to 30 s). Its admins are made from the
+// terminal before any server holds it (the embedded store has one owner).
+const ROOT = uniqueName('step_up_root') // promotes users on the server with a short REAUTH_MAX_AGE_MINUTES
+const UNENROLLED_ADMIN = uniqueName('unenrolled_admin') // the admin whom MFA_REQUIRED holds back
+let store: Record<string, string> = {}
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000)
+  store = process.env.DATABASE_URL ? {} : { DATA_DIR: freshDataDir('step-up') }
+  for (const admin of [ROOT, UNENROLLED_ADMIN]) {
     const made = await runCommand('user-create', [admin, '--admin'], { ...store, PASSWORD })
     expect(made.code, made.output).toBe(0)
   }
+})
+
+async function startOwnServer(port: number, settings: Record<string, string>): Promise<ExtraServer> {
   const server = startServer(port, { ...store, ...settings })
   await waitForHealth(server)
   return server
@@ -70,18 +77,17 @@ async function currentSession(token: string, server: ExtraServer): Promise<Prove
 }
 
 test.describe(`a sign-in older than REAUTH_MAX_AGE_MINUTES (${MAX_AGE_SECONDS} s here)`, () => {
-  const root = uniqueName('step_up_root')
   let server: ExtraServer
 
   test.beforeAll(async () => {
-    test.setTimeout(120_000) // a fresh embedded store's server starts in 10 to 60 s on a busy machine
-    server = await startOwnServer(3206, { REAUTH_MAX_AGE_MINUTES: String(MAX_AGE_SECONDS / 60) }, [root])
+    test.setTimeout(90_000) // a server starts in 10 to 60 s on a busy machine
+    server = await startOwnServer(3206, { REAUTH_MAX_AGE_MINUTES: String(MAX_AGE_SECONDS / 60) })
   })
   test.afterAll(async () => server?.stop())
 
   /** Makes `userId` an admin, as an admin fresh from signing in. */
   async function promote(userId: number): Promise<void> {
-    const promoted = await patchJson(`/api/users/${userId}`, { role: 'admin' }, bearer(await logIn(root, PASSWORD, server.url)), server.url)
+    const promoted = await patchJson(`/api/users/${userId}`, { role: 'admin' }, bearer(await logIn(ROOT, PASSWORD, server.url)), server.url)
     expect(promoted.status, await promoted.clone().text()).toBe(200)
   }
 
@@ -129,7 +135,7 @@ test.describe(`a sign-in older than REAUTH_MAX_AGE_MINUTES (${MAX_AGE_SECONDS} s
     expect(Date.parse(after.auth_time)).toBeGreaterThan(Date.parse(before.auth_time))
     expect((await reauth(token, { password: PASSWORD }, server.url)).status).toBe(204)
     expect((await send(server, token, actions[1]!)).status).toBe(200)
-    const audit = await api(`/api/audit?user_id=${user.id}&kind=reauthenticated`, { headers: bearer(await logIn(root, PASSWORD, server.url)) }, server.url)
+    const audit = await api(`/api/audit?user_id=${user.id}&kind=reauthenticated`, { headers: bearer(await logIn(ROOT, PASSWORD, server.url)) }, server.url)
     expect((await audit.json()).items.map((item: { detail: unknown }) => item.detail)).toEqual([expect.objectContaining({ method: 'pwd' }), expect.objectContaining({ method: 'pwd' })])
   })
 
@@ -228,12 +234,11 @@ test.describe(`a sign-in older than REAUTH_MAX_AGE_MINUTES (${MAX_AGE_SECONDS} s
 })
 
 test.describe('MFA_REQUIRED=admins', () => {
-  const admin = uniqueName('enrol_admin')
   let server: ExtraServer
 
   test.beforeAll(async () => {
-    test.setTimeout(120_000)
-    server = await startOwnServer(3207, { MFA_REQUIRED: 'admins' }, [admin])
+    test.setTimeout(90_000)
+    server = await startOwnServer(3207, { MFA_REQUIRED: 'admins' })
   })
   test.afterAll(async () => server?.stop())
 
@@ -243,7 +248,7 @@ test.describe('MFA_REQUIRED=admins', () => {
   }
 
   test('an admin without TOTP has only their profile, the set-up, the step-up and sign-out until enrolled; a promoted user too, keys included', async () => {
-    const token = await logIn(admin, PASSWORD, server.url)
+    const token = await logIn(UNENROLLED_ADMIN, PASSWORD, server.url)
     const mfaOf = async (credential: string) => (await (await me(credential, server.url)).json()).mfa as MfaStatus
     expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, required: true })
     const blocked: Call[] = [
