@@ -45,8 +45,9 @@ async function mfaOf(token: string): Promise<MfaStatus> {
 
 const sessionsOf = (token: string) => liveSessions(token) as Promise<ProvenSession[]>
 
-async function expectGrant(response: Response, body: unknown, status = 400): Promise<void> {
-  expect(response.status).toBe(status)
+/** The mfa-otp grant refused: 400 with `body`. */
+async function expectRefused(response: Response, body: unknown): Promise<void> {
+  expect(response.status).toBe(400)
   expect(await response.json()).toEqual(body)
 }
 
@@ -126,7 +127,7 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
     expect((await sessionsOf(token)).find((s) => s.current)!.amr).toEqual(['pwd'])
 
     // The mfa_token was spent.
-    await expectGrant(await mfaGrant(body.mfa_token, await authenticator.nextCode()), INVALID_MFA_TOKEN)
+    await expectRefused(await mfaGrant(body.mfa_token, await authenticator.nextCode()), INVALID_MFA_TOKEN)
   })
 
   test('a code is good once: the same code at the next sign-in is wrong, and does not spend the mfa_token', async ({ session: { username, token } }) => {
@@ -134,7 +135,7 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
     const code = await authenticator.nextCode()
     await logInWithCode(username, code)
     const mfaToken = await passwordStep(username)
-    await expectGrant(await mfaGrant(mfaToken, code), WRONG_CODE)
+    await expectRefused(await mfaGrant(mfaToken, code), WRONG_CODE)
     expect((await mfaGrant(mfaToken, recoveryCodes[0]!)).status).toBe(200)
   })
 
@@ -151,7 +152,7 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
     expect(notice.text).toMatch(/\b9\b/)
 
     const again = await passwordStep(user.username)
-    await expectGrant(await mfaGrant(again, code), WRONG_CODE)
+    await expectRefused(await mfaGrant(again, code), WRONG_CODE)
     expect((await mfaGrant(again, recoveryCodes[1]!)).status).toBe(200)
     expect(await mfaOf(token)).toMatchObject({ recovery_codes_left: 8 })
   })
@@ -160,14 +161,14 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
     const { authenticator } = await enrolTotp(token)
     const mfaToken = await passwordStep(username)
     expect((await changePassword(token, PASSWORD, 'a brand new passphrase')).status).toBe(204)
-    await expectGrant(await mfaGrant(mfaToken, await authenticator.nextCode()), INVALID_MFA_TOKEN)
+    await expectRefused(await mfaGrant(mfaToken, await authenticator.nextCode()), INVALID_MFA_TOKEN)
   })
 
   test('five wrong codes end the mfa_token: the right code is refused after them', async ({ session: { id, username, token }, admin }) => {
     const { authenticator } = await enrolTotp(token)
     const mfaToken = await passwordStep(username)
-    for (let n = 0; n < 5; n++) await expectGrant(await mfaGrant(mfaToken, authenticator.wrongCode()), WRONG_CODE)
-    await expectGrant(await mfaGrant(mfaToken, await authenticator.nextCode()), INVALID_MFA_TOKEN)
+    for (let n = 0; n < 5; n++) await expectRefused(await mfaGrant(mfaToken, authenticator.wrongCode()), WRONG_CODE)
+    await expectRefused(await mfaGrant(mfaToken, await authenticator.nextCode()), INVALID_MFA_TOKEN)
     expect(await sessionsOf(token)).toHaveLength(1)
     // The audit log has the password step and each wrong code.
     const audit = await (await api(`/api/audit?user_id=${id}`, { headers: bearer(admin.token) })).json()
@@ -182,7 +183,7 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
     const { authenticator } = await enrolTotp(token)
     const mfaToken = await passwordStep(username)
     await withSql((sql) => sql`update mfa_challenges set expires_at = now() - interval '1 second' where user_id = ${id}`)
-    await expectGrant(await mfaGrant(mfaToken, await authenticator.nextCode()), INVALID_MFA_TOKEN)
+    await expectRefused(await mfaGrant(mfaToken, await authenticator.nextCode()), INVALID_MFA_TOKEN)
   })
 
   test('a missing field is 400 invalid_request; a made-up mfa_token is invalid_grant', async ({ session: { token } }) => {
@@ -195,7 +196,7 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
       expect(response.status).toBe(400)
       expect((await response.json()).error).toBe('invalid_request')
     }
-    await expectGrant(await grant({ mfa_token: 'A'.repeat(43), otp: await authenticator.nextCode() }), INVALID_MFA_TOKEN)
+    await expectRefused(await grant({ mfa_token: 'A'.repeat(43), otp: await authenticator.nextCode() }), INVALID_MFA_TOKEN)
   })
 
   test('an unknown user, a wrong password for a TOTP user and for a plain user get the same 401', async ({ session: { username, token } }) => {
@@ -230,7 +231,7 @@ test.describe('managing the second factor', () => {
     expect(fresh.filter((code) => old.includes(code))).toEqual([])
     expect(await mfaOf(token)).toMatchObject({ recovery_codes_left: 10 })
     const mfaToken = await passwordStep(username)
-    await expectGrant(await mfaGrant(mfaToken, old[1]!), WRONG_CODE)
+    await expectRefused(await mfaGrant(mfaToken, old[1]!), WRONG_CODE)
     expect((await mfaGrant(mfaToken, fresh[0]!)).status).toBe(200)
 
     const plain = await withToken(await signUp())
