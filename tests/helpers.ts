@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from '@playwright/test'
+import { Secret, TOTP } from 'otpauth'
 import postgres from 'postgres'
 import { connectionSettings } from '../lib/platform/db'
 import { PASSWORD, ROOT_ADMIN } from './constants'
 import { expectDocumented } from './contract'
 import { lockoutKey } from '../lib/request/rate-limit'
+import { tokenIn, uniqueEmail, waitForMail } from './mailbox'
 
 export { PASSWORD, ROOT_ADMIN }
 
@@ -178,4 +180,98 @@ export async function newDatabase(name: string): Promise<Record<string, string>>
     return parsed.toString()
   }
   return { DATABASE_URL: on(process.env.DATABASE_URL!), DATABASE_URL_UNPOOLED: on(directDatabaseUrl()) }
+}
+
+// Two-step sign-in (TOTP) and step-up, for tests/api/mfa.spec.ts and tests/api/step-up.spec.ts.
+
+/** A row of GET /api/sessions with when and how its user last proved who they are (RFC 8176 amr values). */
+export type ProvenSession = LiveSession & { auth_time: string; amr: string[] }
+
+/** GET /api/users/me's second factor. */
+export type MfaStatus = { totp: boolean; recovery_codes_left: number; required: boolean }
+
+const TOTP_PERIOD_SECONDS = 30
+
+/**
+ * A test's authenticator app for one secret. The server takes one step of clock drift either way
+ * and each time step's code once (RFC 6238 sections 5.2 and 5.3), so each code given here is of a
+ * later step than the last: the previous step's (while this one has more than 6 s to go), this
+ * one's, the next one's; a fourth waits for the clock.
+ */
+export class Authenticator {
+  private lastStep = 0
+
+  constructor(readonly secret: string) {}
+
+  /** The code of `step` (RFC 6238: HMAC-SHA-1, 6 digits, 30 s). */
+  codeOf(step: number): string {
+    return TOTP.generate({ secret: Secret.fromBase32(this.secret), algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD_SECONDS, timestamp: step * TOTP_PERIOD_SECONDS * 1000 })
+  }
+
+  /** A code the server has not seen yet, of the earliest step it still accepts. */
+  async nextCode(): Promise<string> {
+    const at = Date.now() / 1000 / TOTP_PERIOD_SECONDS
+    const now = Math.floor(at)
+    const step = Math.max(this.lastStep + 1, at - now < 0.8 ? now - 1 : now)
+    if (step > now + 1) await new Promise((resolve) => setTimeout(resolve, (step - 1) * TOTP_PERIOD_SECONDS * 1000 - Date.now() + 100))
+    this.lastStep = step
+    return this.codeOf(step)
+  }
+
+  /** Six digits that are no code of any step the server accepts now. */
+  wrongCode(): string {
+    const now = Math.floor(Date.now() / 1000 / TOTP_PERIOD_SECONDS)
+    const accepted = [-2, -1, 0, 1, 2].map((drift) => this.codeOf(now + drift))
+    for (let n = 0; ; n++) {
+      const code = String(n).padStart(6, '0')
+      if (!accepted.includes(code)) return code
+    }
+  }
+}
+
+/** Turns TOTP on for a signed-in user (POST /api/users/me/mfa/totp, then .../confirm); fails the test unless both are 200. */
+export async function enrolTotp(token: string, base = BASE_URL): Promise<{ authenticator: Authenticator; recoveryCodes: string[] }> {
+  const started = await api('/api/users/me/mfa/totp', { method: 'POST', headers: bearer(token) }, base)
+  expect(started.status, await started.clone().text()).toBe(200)
+  const authenticator = new Authenticator(((await started.json()) as { secret: string }).secret)
+  const confirmed = await postJson('/api/users/me/mfa/totp/confirm', { otp: await authenticator.nextCode() }, bearer(token), base)
+  expect(confirmed.status, await confirmed.clone().text()).toBe(200)
+  return { authenticator, recoveryCodes: ((await confirmed.json()) as { recovery_codes: string[] }).recovery_codes }
+}
+
+export const MFA_OTP_GRANT = 'urn:passgate:params:oauth:grant-type:mfa-otp'
+
+/** The second step of a sign-in: the password step's mfa_token and a code (or a recovery code). */
+export function mfaGrant(mfaToken: string, otp: string, base = BASE_URL): Promise<Response> {
+  return api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: MFA_OTP_GRANT, mfa_token: mfaToken, otp }) }, base)
+}
+
+/** The password step of a user with a second factor: its mfa_token; fails the test unless it is 403 mfa_required. */
+export async function passwordStep(username: string, password = PASSWORD, base = BASE_URL): Promise<string> {
+  const response = await requestToken(username, password, {}, base)
+  const body = await response.clone().text()
+  expect([response.status, JSON.parse(body).error], body).toEqual([403, 'mfa_required'])
+  return JSON.parse(body).mfa_token
+}
+
+/** Both steps of a sign-in: the new session's tokens; fails the test unless the second step is 200. */
+export async function logInWithCode(username: string, otp: string, password = PASSWORD, base = BASE_URL): Promise<{ access_token: string; refresh_token: string }> {
+  const response = await mfaGrant(await passwordStep(username, password, base), otp, base)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response.json()
+}
+
+/** POST /api/users/me/reauth: the step-up, with the password or a code. */
+export function reauth(token: string, proof: { password?: string; otp?: string }, base = BASE_URL): Promise<Response> {
+  return postJson('/api/users/me/reauth', proof, bearer(token), base)
+}
+
+/** A user whose email is verified through the link mailed at sign-up (confirmed on `base`, the server that mailed it). */
+export async function verifiedUser(base = BASE_URL): Promise<User & { email: string }> {
+  const email = uniqueEmail()
+  const user = await signUp({ email }, base)
+  const mail = await waitForMail(email, { subject: /Confirm your email address/ })
+  const confirmed = await postJson('/api/email-verification/confirm', { token: tokenIn(mail, '/verify-email') }, {}, base)
+  expect(confirmed.status, await confirmed.clone().text()).toBe(204)
+  return { ...user, email }
 }
