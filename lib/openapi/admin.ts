@@ -5,13 +5,13 @@ import { AuditQuerySchema, type AuditPage } from '../accounts/audit'
 import { DirectoryQuerySchema, UserChangesSchema, UserIdSchema } from '../credentials/validation'
 import type { DirectoryEntry, ResetLink } from '../operators/admin'
 import { describes, json, noContent, operation, problem, timestamp } from './operation'
-import { MfaStatusSchema, UserSchema } from './users'
+import { UserMfaSchema, UserSchema } from './users'
 
 const DirectoryEntrySchema = UserSchema.extend({
   last_login_at: timestamp.nullable(),
   live_sessions: z.int(),
   locked: z.boolean().meta({ description: 'True while the name refuses new devices after 100 failed sign-ins.' }),
-  mfa: MfaStatusSchema,
+  mfa: UserMfaSchema,
 }).meta({ id: 'DirectoryEntry' })
 
 const DirectoryPageSchema = z.strictObject({ items: z.array(DirectoryEntrySchema), next_cursor: z.string().nullable() }).meta({ id: 'DirectoryPage' })

@@ -29,9 +29,12 @@ export const MfaStatusSchema = z
   .meta({ id: 'MfaStatus' })
 describes<z.output<typeof MfaStatusSchema>, MfaStatus>()
 
-const MeSchema = UserSchema.extend({
-  mfa: MfaStatusSchema.extend({ required: z.boolean().meta({ description: 'True when MFA_REQUIRED makes this user keep a second factor.' }) }),
-}).meta({ id: 'Me' })
+/** The second factor as the user and the directory see it: with whether MFA_REQUIRED makes them keep one. */
+export const UserMfaSchema = MfaStatusSchema.extend({ required: z.boolean().meta({ description: 'True when MFA_REQUIRED makes this user keep a second factor.' }) }).meta({
+  id: 'UserMfa',
+})
+
+const MeSchema = UserSchema.extend({ mfa: UserMfaSchema }).meta({ id: 'Me' })
 describes<z.output<typeof MeSchema>, Awaited<ReturnType<typeof describeMe>>>()
 
 export const userPaths: ZodOpenApiPathsObject = {

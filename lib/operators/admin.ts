@@ -1,6 +1,6 @@
 import { recordEvent } from '../accounts/audit'
 import type { Authenticated } from '../signin/auth'
-import { LOCKOUT_FAILURES, mailSecondFactorOff } from '../signin/mfa'
+import { LOCKOUT_FAILURES, mailSecondFactorOff, mfaRequiredFor } from '../signin/mfa'
 import { type MfaStatus, NO_SECOND_FACTOR, getMfaStatuses, removeSecondFactor } from '../accounts/second-factor'
 import type { Client } from '../request/client'
 import { getDb } from '../platform/db'
@@ -30,7 +30,7 @@ import {
 // What admins do to other accounts. Each action is one transaction that spans the owning modules
 // (users, sessions, throttles) and records its audit event with the admin as the actor.
 
-export type DirectoryEntry = DirectoryUser & { live_sessions: number; locked: boolean; mfa: MfaStatus }
+export type DirectoryEntry = DirectoryUser & { live_sessions: number; locked: boolean; mfa: MfaStatus & { required: boolean } }
 
 /** The directory page: users with their live sessions, whether the 100-failure lock holds, and their second factor. */
 export async function listDirectory(query: string | undefined, cursor: number | undefined): Promise<{ items: DirectoryEntry[]; next_cursor: string | null }> {
@@ -45,7 +45,7 @@ async function withCounts(users: DirectoryUser[]): Promise<DirectoryEntry[]> {
     ...user,
     live_sessions: live.get(user.id) ?? 0,
     locked: (failures.get(lockoutKey(user.username))?.hits ?? 0) >= LOCKOUT_FAILURES,
-    mfa: mfa.get(user.id) ?? NO_SECOND_FACTOR,
+    mfa: { ...(mfa.get(user.id) ?? NO_SECOND_FACTOR), required: mfaRequiredFor(user.role) },
   }))
 }
 

@@ -7,7 +7,7 @@ import { removeSecondFactor as deleteSecondFactor } from '../accounts/second-fac
 import { getEnv } from '../platform/env'
 import { endUserKeys } from './keys'
 import { hashPassword } from '../credentials/password'
-import { clearBuckets, guessesKey, lockoutKey, takeAttempt } from '../request/rate-limit'
+import { clearBuckets, guessesKey, lockoutKey, refundAttempt, takeAttempt } from '../request/rate-limit'
 import { RESET_PURPOSES, consumeToken, mailEmailChangedLater, mailVerificationLater, peekToken, takeVerificationAttempt, voidTokens } from './recovery'
 import { checkCode, countFailure, isLockedOut } from './mfa'
 import { type Amr, endOtherSessions, endUserSessions, isSessionUsable, markReauthenticated } from './sessions'
@@ -46,6 +46,8 @@ async function checkCurrentPassword(user: PublicUser, password: string, client: 
   }
   const account = await getAccount(user.id)
   if (account === null || !(await checkCredentials(account, password)).ok) return { ok: false, reason: 'wrong_password' }
+  // Only wrong ones fill the budget: a user who steps up several times in a window is not slowed.
+  await refundAttempt([currentPasswordKey(user.id)])
   return { ok: true, account }
 }
 

@@ -13,6 +13,7 @@ import {
   changePassword,
   enrolTotp,
   liveSessions,
+  lockOut,
   logIn,
   logInWithCode,
   me,
@@ -279,6 +280,17 @@ test.describe('managing the second factor', () => {
     expect((await api('/api/users/2147483647/mfa', { method: 'DELETE', headers: bearer(admin.token) })).status).toBe(404)
     const plain = await api(`/api/users/${admin.id}/mfa`, { method: 'DELETE', headers: bearer(fresh) })
     expect([plain.status, await plain.json()]).toEqual([403, { detail: 'Admins only' }])
+  })
+
+  test('once the name is locked to new devices (100 failures), step-ups are refused until the lock is lifted', async ({ session: { id, username, token }, admin }) => {
+    test.skip(!process.env.DATABASE_URL, 'sets the run of failures through a second connection')
+    // A stolen session must not guess passwords or codes at the step-up for the 30 days it may live.
+    await lockOut(username)
+    const refused = await postJson('/api/users/me/reauth', { password: PASSWORD }, bearer(token))
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({ detail: expect.stringMatching(/^Too many failed attempts on this account/) })
+    expect((await api(`/api/users/${id}/lockout`, { method: 'DELETE', headers: bearer(admin.token) })).status).toBe(204)
+    expect((await postJson('/api/users/me/reauth', { password: PASSWORD }, bearer(token))).status).toBe(204)
   })
 
   test('a personal access token reaches none of the second factor and step-up routes, not even an admin\'s', async ({ session: { id, token }, admin }) => {
