@@ -2,7 +2,7 @@
 // a terminal, admins included (a reset link is never issued for an admin), and ends every session
 // and access token of it; with --second-factor, removes its second factor too (a lost phone and
 // lost recovery codes). The password comes from PASSWORD, or is asked for without echo.
-import { FIRST_ADMIN_IN_DEVELOPMENT, readHidden, runScript } from './run-script'
+import { readHidden, runScript } from './run-script'
 import { describeDatabase } from '../lib/platform/db'
 import { recoverFromTerminal } from '../lib/signin/account'
 import { PasswordSchema } from '../lib/credentials/validation'
@@ -37,4 +37,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-await runScript(main, FIRST_ADMIN_IN_DEVELOPMENT)
+await runScript(main, 'Stop `npm run dev` first: the embedded store has one user at a time. Then run this again.')

@@ -88,13 +88,16 @@ export async function newSession(): Promise<Session> {
   return withToken(await signUp())
 }
 
-let rootAdmin: Promise<string> | undefined
+let rootAdmin: { token: Promise<string>; at: number } | undefined
 
-/** A new user made admin by the root admin (whose token each test worker gets once). */
+/**
+ * A new user made admin by the root admin, whose token each test worker gets anew every few
+ * minutes: promoting needs a sign-in within REAUTH_MAX_AGE_MINUTES.
+ */
 export async function newAdmin(): Promise<Session> {
-  rootAdmin ??= logIn(ROOT_ADMIN)
+  if (rootAdmin === undefined || Date.now() - rootAdmin.at > 5 * 60_000) rootAdmin = { token: logIn(ROOT_ADMIN), at: Date.now() }
   const user = await signUp()
-  const promoted = await patchJson(`/api/users/${user.id}`, { role: 'admin' }, bearer(await rootAdmin))
+  const promoted = await patchJson(`/api/users/${user.id}`, { role: 'admin' }, bearer(await rootAdmin.token))
   expect(promoted.status, await promoted.clone().text()).toBe(200)
   return withToken(user)
 }

@@ -62,10 +62,11 @@ export const adminPaths: ZodOpenApiPathsObject = {
     patch: operation({
       id: 'updateUser',
       summary: 'Disable, enable, promote or demote a user (admins)',
-      description: 'Disabling ends every session and key of the user at once.',
+      description: 'Disabling ends every session and key of the user at once. Promoting voids their reset links (a reset link never reaches an admin).',
       tags: ['admin'],
       access: 'admin',
       method: 'patch',
+      fresh: true,
       params: { path: userPath },
       body: UserChangesSchema,
       responses: {
@@ -82,6 +83,7 @@ export const adminPaths: ZodOpenApiPathsObject = {
       tags: ['admin'],
       access: 'admin',
       method: 'delete',
+      fresh: true,
       params: { path: userPath },
       responses: { '204': noContent('Ended.'), '404': problem('User not found.') },
     }),
@@ -90,12 +92,34 @@ export const adminPaths: ZodOpenApiPathsObject = {
     post: operation({
       id: 'createResetLink',
       summary: 'Make a one-time password reset link for a user (admins)',
-      description: 'To hand over without mail: valid 24 hours, once; it voids the user\'s older links and is audited.',
+      description:
+        'To hand over without mail: valid 24 hours, once; it voids the user\'s older links and is audited. ' +
+        'Never for an admin: an admin recovers from a terminal (`npm run user:recover`), and promoting a user voids their links.',
       tags: ['admin'],
       access: 'admin',
       method: 'post',
+      fresh: true,
       params: { path: userPath },
-      responses: { '201': { description: 'The link, shown this once.', ...json(ResetLinkSchema) }, '404': problem('User not found.'), '409': problem('The user is disabled, or is the caller (who changes their own password instead).') },
+      responses: { '201': { description: 'The link, shown this once.', ...json(ResetLinkSchema) }, '404': problem('User not found.'), '409': problem('The user is disabled, is an admin, or is the caller (who changes their own password instead).') },
+    }),
+  },
+  '/api/users/{id}/mfa': {
+    delete: operation({
+      id: 'resetSecondFactor',
+      summary: "Remove a user's second factor (admins)",
+      description:
+        'For a user who lost their authenticator and their recovery codes: their TOTP and recovery codes go, every session of theirs ends, ' +
+        'a verified email is told, and they sign in with the password alone until they set one up again. Audited as `mfa_reset`.',
+      tags: ['admin'],
+      access: 'admin',
+      method: 'delete',
+      fresh: true,
+      params: { path: userPath },
+      responses: {
+        '204': noContent('Removed.'),
+        '404': problem('User not found.'),
+        '409': problem('The user has no second factor, or is the caller (who turns their own off on their account page).'),
+      },
     }),
   },
   '/api/users/{id}/lockout': {
@@ -105,6 +129,7 @@ export const adminPaths: ZodOpenApiPathsObject = {
       tags: ['admin'],
       access: 'admin',
       method: 'delete',
+      fresh: true,
       params: { path: userPath },
       responses: { '204': noContent('Lifted.'), '404': problem('User not found.') },
     }),

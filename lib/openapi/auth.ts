@@ -1,8 +1,8 @@
-// Signing in and out: the token endpoint's two grants, the browser's renewal, sign-out.
+// Signing in and out: the token endpoint's three grants, the browser's renewal, sign-out.
 import { z } from 'zod'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
-import { PasswordGrantSchema, RefreshGrantSchema } from '../credentials/validation'
-import { FieldErrorsSchema, json, noContent, operation, problem, retryAfter } from './operation'
+import { MFA_GRANT, MfaGrantSchema, PasswordGrantSchema, RefreshGrantSchema } from '../credentials/validation'
+import { FieldErrorsSchema, ProblemSchema, json, noContent, operation, problem, retryAfter } from './operation'
 
 const TokenSchema = z
   .strictObject({
@@ -27,11 +27,26 @@ const OAuthValidationProblemSchema = z
   .strictObject({ ...oauthError, detail: FieldErrorsSchema })
   .meta({ id: 'OAuthValidationProblem', description: "FastAPI's 422 list, with RFC 6749's `invalid_request` and the list in one line." })
 
-// The token endpoint's form: the two grants, as the handler parses them.
+// A right password of a user with a second factor: no tokens yet, the second step is owed.
+const MfaRequiredSchema = z
+  .strictObject({
+    error: z.literal('mfa_required'),
+    error_description: z.string(),
+    detail: z.string(),
+    mfa_token: z.string().meta({ description: `For the second step (\`grant_type=${MFA_GRANT}\`): single use, valid 5 minutes and for 5 wrong codes.` }),
+  })
+  .meta({ id: 'MfaRequired', description: 'The password was right; a code of the second factor finishes the sign-in.' })
+
+// The token endpoint's form: the three grants, as the handler parses them.
 const TokenRequestSchema = z
   .union([
     PasswordGrantSchema.extend({ grant_type: z.literal('password').optional() }),
     RefreshGrantSchema.extend({ grant_type: z.literal('refresh_token') }),
+    MfaGrantSchema.extend({
+      grant_type: z.literal(MFA_GRANT),
+      mfa_token: MfaGrantSchema.shape.mfa_token.meta({ description: 'From the password grant\'s 403 `mfa_required`.' }),
+      otp: MfaGrantSchema.shape.otp.meta({ description: 'A 6-digit code of the authenticator app (spaces allowed), or a recovery code.' }),
+    }),
   ])
   .meta({ id: 'TokenRequest' })
 
@@ -39,22 +54,33 @@ export const authPaths: ZodOpenApiPathsObject = {
   '/api/token': {
     post: operation({
       id: 'loginForAccessToken',
-      summary: 'Get tokens: the password grant or the refresh grant',
+      summary: 'Get tokens: the password grant, the refresh grant, or the second step of a two-step sign-in',
       description:
         'Form-encoded (or multipart). Sets the browser session cookies too. `grant_type` defaults to `password`. ' +
-        'The same answer and time whether the user exists or not.',
+        'The same answer and time whether the user exists or not. ' +
+        `A user with two-step sign-in gets 403 \`mfa_required\` with an \`mfa_token\` for a right password, and no tokens: ` +
+        `\`grant_type=${MFA_GRANT}\` with that \`mfa_token\` and \`otp\` (a TOTP code or a recovery code) finishes the sign-in.`,
       tags: ['auth'],
       access: 'anyone',
       method: 'post',
       form: TokenRequestSchema,
       responses: {
         '200': { description: 'A new access token and refresh token.', ...json(TokenSchema) },
-        '400': { description: 'A missing field, an unknown grant type, a disabled or locked account, or a bad refresh token.', ...json(OAuthProblemSchema) },
+        '400': {
+          description:
+            'A missing field, an unknown grant type, a disabled or locked account, a bad refresh token, ' +
+            'or (the second step) a wrong code or an `mfa_token` that is invalid, expired, used, or void since the credentials of the user changed.',
+          ...json(OAuthProblemSchema),
+        },
         '401': { description: 'Incorrect username or password.', headers: z.object({ 'WWW-Authenticate': z.string() }), ...json(OAuthProblemSchema) },
+        '403': {
+          description: '`mfa_required`: the password was right and the user has two-step sign-in (no session, no cookies); or a write from another site (CSRF).',
+          ...json(z.union([MfaRequiredSchema, ProblemSchema])),
+        },
         '413': { description: 'The body is larger than 16 KiB.', ...json(OAuthProblemSchema) },
         '415': { description: 'The body is not a form (JSON, for instance).', ...json(OAuthProblemSchema) },
         '422': { description: 'A field is not valid text.', ...json(OAuthValidationProblemSchema) },
-        '429': { description: 'Too many attempts for this name or address.', headers: retryAfter, ...json(OAuthProblemSchema) },
+        '429': { description: 'Too many attempts (passwords or codes) for this name or address.', headers: retryAfter, ...json(OAuthProblemSchema) },
       },
     }),
   },
@@ -77,6 +103,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       tags: ['auth'],
       access: 'session',
       method: 'post',
+      beforeEnrolment: true,
       responses: { '204': noContent('Ended; every token of the session stops working at once, and the cookies are cleared.') },
     }),
   },

@@ -12,6 +12,7 @@ import { keyPaths } from './keys'
 import { notePaths } from './notes'
 import { operationPaths } from './operations'
 import { recoveryPaths } from './recovery'
+import { secondFactorPaths } from './second-factor'
 import { sessionPaths } from './sessions'
 import { userPaths } from './users'
 
@@ -46,7 +47,7 @@ function buildDocument() {
         PersonalAccessToken: { type: 'http', scheme: 'bearer', description: 'A personal access token (`pgk_...`) from `POST /api/keys`.' },
       },
     },
-    paths: mergePaths(authPaths, userPaths, recoveryPaths, sessionPaths, keyPaths, notePaths, adminPaths, operationPaths),
+    paths: mergePaths(authPaths, userPaths, secondFactorPaths, recoveryPaths, sessionPaths, keyPaths, notePaths, adminPaths, operationPaths),
   })
 }
 

@@ -34,10 +34,11 @@ export const keyPaths: ZodOpenApiPathsObject = {
     post: operation({
       id: 'createKey',
       summary: 'Create a personal access token',
-      description: 'The key is in this answer only; it is stored as a hash.',
+      description: 'The key is in this answer only; it is stored as a hash. Needs a fresh sign-in: a stolen session must not mint a credential that outlives it.',
       tags: ['keys'],
       access: 'session',
       method: 'post',
+      fresh: true,
       body: NewKeySchema,
       responses: {
         '201': { description: 'The new key.', ...json(NewKeyResponseSchema) },

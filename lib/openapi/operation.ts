@@ -13,6 +13,25 @@ export const ValidationProblemSchema = z
   .strictObject({ detail: FieldErrorsSchema })
   .meta({ id: 'ValidationProblem', description: "FastAPI's 422: one entry per field, `loc` naming it." })
 
+// The two refusals requireUser (lib/signin/auth.ts) gives a signed-in caller beside its plain 403s.
+export const ReauthRequiredSchema = z
+  .strictObject({
+    error: z.literal('reauth_required'),
+    detail: z.string(),
+    max_age: z.int().meta({ description: 'How recent the sign-in must be, in seconds (REAUTH_MAX_AGE_MINUTES).' }),
+  })
+  .meta({
+    id: 'ReauthRequired',
+    description: 'The session last proved who its user is too long ago for this action: confirm at `POST /api/users/me/reauth`, then repeat the request.',
+  })
+
+export const MfaEnrollmentRequiredSchema = z
+  .strictObject({ error: z.literal('mfa_enrollment_required'), detail: z.string() })
+  .meta({
+    id: 'MfaEnrollmentRequired',
+    description: 'MFA_REQUIRED covers this user, who has no second factor yet: set one up at `POST /api/users/me/mfa/totp` first.',
+  })
+
 // Each response schema describes exactly what its module returns: a change on either side that
 // the other does not follow fails to compile.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
@@ -34,7 +53,7 @@ const SECURITY: Record<Access, Record<string, string[]>[]> = {
 }
 
 const FORBIDDEN: Record<Exclude<Access, 'anyone'>, string> = {
-  session: 'Called with a personal access token, which cannot manage keys, sessions, passwords or users.',
+  session: 'Called with a personal access token, which cannot manage keys, sessions, passwords, the second factor or users.',
   admin: 'Not an admin, or called with a personal access token.',
   read: '',
   write: 'A personal access token without the `write` scope.',
@@ -52,13 +71,49 @@ type Spec = {
   /** A form body instead of JSON (the token endpoint). */
   form?: z.ZodType
   params?: { path?: z.ZodObject; query?: z.ZodObject }
+  /** Needs a sign-in within REAUTH_MAX_AGE_MINUTES (requireUser's and requireAdmin's `fresh`). */
+  fresh?: boolean
+  /** Answers a user whom MFA_REQUIRED still asks to set up a second factor (requireUser's `beforeEnrolment`). */
+  beforeEnrolment?: boolean
   responses: ZodOpenApiResponsesObject
+}
+
+const reauthChallenge = z.object({
+  'WWW-Authenticate': z
+    .string()
+    .optional()
+    .meta({ description: 'With `reauth_required`: `Bearer error="insufficient_user_authentication", error_description="...", max_age="<seconds>"`.' }),
+})
+
+/**
+ * The 403 of a route with a caller: the plain refusals (`text`, `{"detail"}`), `reauth_required`
+ * where the route needs a fresh sign-in, and `mfa_enrollment_required` unless the route answers
+ * before enrolment. Undefined when the route has none of them.
+ */
+function refusals(text: string, spec: Spec): ZodOpenApiResponseObject | undefined {
+  const cases: { description: string; schema: z.ZodType }[] = []
+  if (text !== '') cases.push({ description: text, schema: ProblemSchema })
+  if (spec.fresh) {
+    cases.push({
+      description: '`reauth_required`: the session\'s last sign-in is older than REAUTH_MAX_AGE_MINUTES (RFC 9470); confirm at `POST /api/users/me/reauth` and repeat.',
+      schema: ReauthRequiredSchema,
+    })
+  }
+  if (!spec.beforeEnrolment) cases.push({ description: '`mfa_enrollment_required`: MFA_REQUIRED asks this user to set up a second factor first.', schema: MfaEnrollmentRequiredSchema })
+  if (cases.length === 0) return undefined
+  const schema = cases.length === 1 ? cases[0]!.schema : z.union(cases.map((item) => item.schema))
+  return {
+    description: cases.map((item) => item.description).join(' '),
+    headers: spec.fresh ? reauthChallenge : undefined,
+    ...json(schema),
+  }
 }
 
 /**
  * One operation with the answers every route gives besides its own (lib/request/http.ts route() and
- * lib/signin/auth.ts requireUser): 401/403/429 where a caller is needed, 413/415/422 where a JSON body is
- * read, 403 for a write from another site, and 500/503.
+ * lib/signin/auth.ts requireUser): 401/403/429 where a caller is needed (the 403 with
+ * `reauth_required` and `mfa_enrollment_required` where they apply), 413/415/422 where a JSON
+ * body is read, 403 for a write from another site, and 500/503.
  */
 export function operation(spec: Spec): ZodOpenApiOperationObject {
   const responses: ZodOpenApiResponsesObject = { ...spec.responses }
@@ -69,7 +124,8 @@ export function operation(spec: Spec): ZodOpenApiOperationObject {
       ...json(ProblemSchema),
     }
     const forbidden = [FORBIDDEN[spec.access], spec.method !== 'get' ? 'A write from another site (CSRF).' : ''].filter(Boolean).join(' ')
-    if (forbidden !== '') responses['403'] ??= problem(forbidden)
+    const refused = refusals(forbidden, spec)
+    if (refused !== undefined) responses['403'] ??= refused
     responses['429'] = { description: 'Too many failed key lookups from this address.', headers: retryAfter, ...json(ProblemSchema) }
   } else if (spec.method !== 'get') {
     responses['403'] ??= problem('A write from another site (CSRF).')

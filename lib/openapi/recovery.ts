@@ -26,7 +26,7 @@ export const recoveryPaths: ZodOpenApiPathsObject = {
       summary: 'Mail a password reset link',
       description:
         'By `email` or `username`. The same answer, in the same time, whether the account exists or not. ' +
-        'A link goes only to a verified email of an enabled account; it is valid 30 minutes, once, and a new request voids the older link.',
+        'A link goes only to a verified email of an enabled account that is not an admin (admins recover from a terminal); it is valid 30 minutes, once, and a new request voids the older link.',
       tags: ['recovery'],
       access: 'anyone',
       method: 'post',

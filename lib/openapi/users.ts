@@ -53,16 +53,26 @@ export const userPaths: ZodOpenApiPathsObject = {
     }),
   },
   '/api/users/me': {
-    get: operation({ id: 'readUsersMe', summary: 'The signed-in user', tags: ['users'], access: 'read', method: 'get', responses: { '200': { description: 'The user and their second factor.', ...json(MeSchema) } } }),
+    get: operation({
+      id: 'readUsersMe',
+      summary: 'The signed-in user',
+      description: 'Answers before a second factor that MFA_REQUIRED asks for is set up: a page reads `mfa.required` here.',
+      tags: ['users'],
+      access: 'read',
+      method: 'get',
+      beforeEnrolment: true,
+      responses: { '200': { description: 'The user and their second factor.', ...json(MeSchema) } },
+    }),
     patch: operation({
       id: 'updateUsersMe',
       summary: 'Change your email or full name',
       tags: ['users'],
       access: 'session',
       method: 'patch',
+      fresh: true,
       body: ProfileSchema,
       description:
-        '`null` clears a field; an absent field stays as it is. A new email (or none) needs `current_password`: it is where reset links go. ' +
+        '`null` clears a field; an absent field stays as it is. A new email (or none) needs `current_password` and a fresh sign-in (else 403 `reauth_required`): it is where reset links go. ' +
         'It is unverified, a verification link is mailed to it, every earlier link of the user is void, and a verified old address is told.',
       responses: {
         '200': { description: 'The user and their second factor.', ...json(MeSchema) },

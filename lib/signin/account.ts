@@ -9,7 +9,7 @@ import { endUserKeys } from './keys'
 import { hashPassword } from '../credentials/password'
 import { clearBuckets, guessesKey, lockoutKey, takeAttempt } from '../request/rate-limit'
 import { RESET_PURPOSES, consumeToken, mailEmailChangedLater, mailVerificationLater, peekToken, takeVerificationAttempt, voidTokens } from './recovery'
-import { checkCode } from './mfa'
+import { checkCode, countFailure, isLockedOut } from './mfa'
 import { type Amr, endOtherSessions, endUserSessions, isSessionUsable, markReauthenticated } from './sessions'
 import { signDeviceCookie } from '../credentials/tokens'
 import {
@@ -190,17 +190,23 @@ export async function recoverFromTerminal(username: string, newPassword: string,
   })
 }
 
-export type ReauthResult = { ok: true } | { ok: false; reason: 'wrong_password' | 'wrong_code' | 'code_required' | 'password_required' | 'session_ended' } | Throttled
+export type ReauthResult =
+  | { ok: true }
+  | { ok: false; reason: 'wrong_password' | 'wrong_code' | 'code_required' | 'password_required' | 'session_ended' | 'locked_out' }
+  | Throttled
 
 /**
  * `POST /api/users/me/reauth`, the step-up: the caller proves who they are again, and the
  * session's auth_time becomes now (its amr, how). A user with a second factor gives a code of it
  * (a recovery code too: a lost phone must not block turning it off); the password alone is not
  * enough, or a stolen session plus a phished password would do what the second factor is there
- * to stop. Wrong answers are throttled: passwords per account as for a password change, codes per
- * session and per address (and count toward the account's lock-out).
+ * to stop. Wrong answers are throttled (passwords per account as for a password change, codes per
+ * session and per address) and count toward the account's LOCKOUT_FAILURES; once it is reached,
+ * step-ups are refused until a full sign-in ends the run: a stolen session cannot guess for the
+ * 30 days it may live.
  */
 export async function reauthenticate(auth: Authenticated, proof: { password?: string; otp?: string }, client: Client): Promise<ReauthResult> {
+  if (await isLockedOut(auth.user.username)) return { ok: false, reason: 'locked_out' }
   let amr: Amr
   if (auth.mfa.totp) {
     if (proof.otp === undefined) return { ok: false, reason: 'code_required' }
@@ -214,7 +220,10 @@ export async function reauthenticate(auth: Authenticated, proof: { password?: st
     if (proof.password === undefined) return { ok: false, reason: 'password_required' }
     const checked = await checkCurrentPassword(auth.user, proof.password, client, 'reauth')
     if (!checked.ok) {
-      if (checked.reason === 'wrong_password') await recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method: 'pwd' } })
+      if (checked.reason === 'wrong_password') {
+        await recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method: 'pwd' } })
+        await countFailure(auth.user, client, { username: auth.user.username })
+      }
       return checked
     }
     amr = 'pwd'

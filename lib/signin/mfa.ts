@@ -15,7 +15,7 @@ import { type Tx, getDb } from '../platform/db'
 import { getEnv } from '../platform/env'
 import { mfaChallenges } from '../platform/schema'
 import type { Client } from '../request/client'
-import { extendRun, lockoutKey, refundAttempt, takeAttempt } from '../request/rate-limit'
+import { extendRun, lockoutKey, readBuckets, refundAttempt, takeAttempt } from '../request/rate-limit'
 import { looksLikeTotp, matchTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpUri } from '../credentials/totp'
 import { mailNoticeLater } from './recovery'
 import { isSessionUsable } from './sessions'
@@ -45,6 +45,15 @@ export async function countFailure(user: { id: number | null; username: string }
   if ((await extendRun(lockoutKey(user.username), LOCKOUT_MEMORY_SECONDS)) === LOCKOUT_FAILURES) {
     await recordAttempt({ kind: 'locked_out', targetId: user.id, client, detail: { failures: LOCKOUT_FAILURES, ...named } })
   }
+}
+
+/**
+ * Whether the account's run of failures reached LOCKOUT_FAILURES: new devices are refused at
+ * sign-in, and step-ups are refused (a stolen session must not guess on for its whole lifetime);
+ * a full sign-in from a browser the account has used before ends the run.
+ */
+export async function isLockedOut(username: string): Promise<boolean> {
+  return ((await readBuckets([lockoutKey(username)])).get(lockoutKey(username))?.hits ?? 0) >= LOCKOUT_FAILURES
 }
 
 /** Whether MFA_REQUIRED makes users of this role set up a second factor before anything else. */
@@ -172,12 +181,18 @@ export async function confirmTotp(caller: Caller, code: string, client: Client):
   const step = matchTotp(pending, code, new Date())
   if (step === null) return { ok: false, reason: 'wrong_code' }
   const recoveryCodes = newRecoveryCodes()
-  return (await getDb()).transaction(async (tx) => {
+  const outcome = await (await getDb()).transaction(async (tx) => {
     if (!(await isSessionUsable(tx, caller.sessionId, caller.user.id))) return { ok: false, reason: 'session_ended' } as const
     if (!(await activatePendingTotp(tx, caller.user.id, step, recoveryCodes))) return { ok: false, reason: 'no_setup' } as const
     await recordEvent(tx, { kind: 'mfa_enabled', actorId: caller.user.id, targetId: caller.user.id, client, detail: { method: 'totp' } })
     return { ok: true, recoveryCodes } as const
   })
+  // Told too: someone holding a fresh session of the user could set up an authenticator of their
+  // own and so lock the owner out of their next sign-in.
+  if (outcome.ok) {
+    mailNoticeLater(caller.user, 'Two-step sign-in was turned on', ['Your account now asks for a code from an authenticator app after the password.', '', 'If you did not do this, ask an administrator to reset your second factor.'], client)
+  }
+  return outcome
 }
 
 /** A new set of recovery codes; the old set is void. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { Secret, TOTP } from 'otpauth'
 import { expect, expectFieldError, expectInactiveUser, expectRefreshRefused, test } from '../fixtures'
 import {
   PASSWORD,
@@ -291,6 +292,48 @@ test('on a fresh database: the first admin from the terminal, user:promote, and 
     } finally {
       await server.stop()
     }
+  } finally {
+    if (onPostgres) await withSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
+  }
+})
+
+test('an admin locked out of their second factor recovers from the terminal: user:recover sets a new password and removes it', async () => {
+  test.setTimeout(120_000)
+  const name = `passgate_recover_${Date.now()}`
+  let env: Record<string, string> = {}
+  if (onPostgres) {
+    env = await newDatabase(name)
+    expect((await runCommand('migrate', [], env)).code).toBe(0)
+  } else {
+    env.DATA_DIR = freshDataDir('recover')
+  }
+  const newPassword = 'a brand new passphrase 42'
+  try {
+    expect((await runCommand('user-create', ['lost_phone', '--admin'], { ...env, PASSWORD })).code).toBe(0)
+    let server = startServer(3172, env)
+    await waitForHealth(server)
+    const token = await logIn('lost_phone', PASSWORD, server.url)
+    const setup = (await (await postJson('/api/users/me/mfa/totp', {}, bearer(token), server.url)).json()) as { secret: string }
+    const code = new TOTP({ secret: Secret.fromBase32(setup.secret) }).generate()
+    expect((await postJson('/api/users/me/mfa/totp/confirm', { otp: code }, bearer(token), server.url)).status).toBe(200)
+    expect((await requestToken('lost_phone', PASSWORD, {}, server.url)).status).toBe(403) // mfa_required
+    // A reset link never reaches an admin, by mail or from another admin: the terminal is the way.
+    await server.stop()
+
+    expect((await runCommand('user-recover', ['nobody_here'], { ...env, PASSWORD: newPassword })).code).toBe(1)
+    const recovered = await runCommand('user-recover', ['lost_phone', '--second-factor'], { ...env, PASSWORD: newPassword })
+    expect(recovered.code, recovered.output).toBe(0)
+    expect(recovered.output).toContain('Their second factor was removed')
+    expect(recovered.output).not.toContain(newPassword)
+
+    server = startServer(3172, env)
+    await waitForHealth(server)
+    expect((await requestToken('lost_phone', PASSWORD, {}, server.url)).status).toBe(401)
+    const after = await logIn('lost_phone', newPassword, server.url)
+    expect((await api('/api/users/me', { headers: bearer(token) }, server.url)).status).toBe(401) // the old session ended
+    const me = (await (await api('/api/users/me', { headers: bearer(after) }, server.url)).json()) as { role: string; mfa: { totp: boolean } }
+    expect(me).toMatchObject({ role: 'admin', mfa: { totp: false } })
+    await server.stop()
   } finally {
     if (onPostgres) await withSql((sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
   }

@@ -1,5 +1,6 @@
 import { expect, test } from '../fixtures'
-import { postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { Secret, TOTP } from 'otpauth'
+import { bearer, logIn, postJson, requestToken, signUp, uniqueName } from '../helpers'
 import { tokenIn, uniqueEmail, waitForMail } from '../mailbox'
 
 // No user enumeration at login (OWASP ASVS 5.0 V6.3.8): an unknown user and a wrong password get
@@ -58,6 +59,30 @@ test('unknown user and wrong password: same answer, same median time', async () 
   )
   const difference = Math.abs(wrongMedian - unknownMedian) / Math.max(wrongMedian, unknownMedian)
   report(`median wrong password ${wrongMedian.toFixed(1)} ms, unknown user ${unknownMedian.toFixed(1)} ms, difference ${(difference * 100).toFixed(1)}%`)
+  expect(difference).toBeLessThan(TOLERANCE)
+})
+
+test('wrong password for an account with a second factor and for one without: same answer, same median time', async () => {
+  test.setTimeout(180_000)
+  // Whether an account has TOTP is said only to whoever has its password.
+  const withTotp = await Promise.all(
+    Array.from({ length: TRIES + WARM_UP }, async () => {
+      const user = await signUp()
+      const token = await logIn(user.username)
+      const { secret } = (await (await postJson('/api/users/me/mfa/totp', {}, bearer(token))).json()) as { secret: string }
+      const otp = new TOTP({ secret: Secret.fromBase32(secret) }).generate()
+      expect((await postJson('/api/users/me/mfa/totp/confirm', { otp }, bearer(token))).status).toBe(200)
+      return user
+    }),
+  )
+  const without = await Promise.all(Array.from({ length: TRIES + WARM_UP }, () => signUp()))
+  const [totpMedian, plainMedian] = await interleaved(
+    401,
+    (i) => requestToken(withTotp[i]!.username, 'definitely not the password'),
+    (i) => requestToken(without[i]!.username, 'definitely not the password'),
+  )
+  const difference = Math.abs(totpMedian - plainMedian) / Math.max(totpMedian, plainMedian)
+  report(`median wrong password with TOTP ${totpMedian.toFixed(1)} ms, without ${plainMedian.toFixed(1)} ms, difference ${(difference * 100).toFixed(1)}%`)
   expect(difference).toBeLessThan(TOLERANCE)
 })
 

@@ -36,17 +36,23 @@ const endpoints: [string, string][] = [
   ['POST', '/api/email-verification/confirm'],
   ['POST', '/api/users/me/email-verification'],
   ['POST', '/api/users/1/reset-link'],
+  ['DELETE', '/api/users/1/mfa'],
   ['POST', '/api/dev/first-admin'],
+  ['POST', '/api/users/me/mfa/totp'],
+  ['DELETE', '/api/users/me/mfa/totp'],
+  ['POST', '/api/users/me/mfa/totp/confirm'],
+  ['POST', '/api/users/me/mfa/recovery-codes'],
+  ['POST', '/api/users/me/reauth'],
 ]
 
 const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }), // lone surrogates, NUL, control characters
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('', '\u0000', '\ud800', 'a'.repeat(300), '../../etc/passwd', "' or 1=1 --", '<script>', 'admin', '{}', '%FF'),
+  fc.constantFrom('', '\u0000', '\ud800', 'a'.repeat(300), '../../etc/passwd', "' or 1=1 --", '<script>', 'admin', '{}', '%FF', '123456', 'urn:passgate:params:oauth:grant-type:mfa-otp'),
 )
 const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 60 })
 
-const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role', 'text', 'completed', 'name', 'scopes', 'expires_in_days', 'token']
+const fieldNames = ['username', 'password', 'email', 'full_name', 'grant_type', 'refresh_token', 'current_password', 'new_password', 'role', 'text', 'completed', 'name', 'scopes', 'expires_in_days', 'token', 'otp', 'mfa_token']
 const hostileObject = fc.dictionary(fc.constantFrom(...fieldNames), fc.oneof(hostileText, fc.integer(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 3 })))
 
 const body = fc.oneof(

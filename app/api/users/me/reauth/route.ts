@@ -26,6 +26,8 @@ export const POST = route(async (request) => {
       return problem(400, 'Enter your password')
     case 'session_ended':
       return invalidToken()
+    case 'locked_out':
+      return problem(403, 'Too many failed attempts on this account: sign out and sign in again, or ask an administrator to unlock it.')
   }
 })
 
