@@ -66,3 +66,12 @@ export function ConfirmButton({ pending, onClick, children }: { pending: boolean
     </Button>
   )
 }
+
+/** A button that reads as a link: a switch between two ways of doing one thing. */
+export function LinkButton({ onClick, children }: { onClick: () => void; children: ReactNode }) {
+  return (
+    <Button type="button" pending={false} onClick={onClick} className="text-sm font-medium text-indigo-700 underline hover:text-indigo-900 disabled:opacity-60">
+      {children}
+    </Button>
+  )
+}

@@ -32,14 +32,14 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   password_reset_requested: 'Password reset link mailed',
   reset_link_created: 'Password reset link made by an admin',
   password_reset: 'Password reset',
-  mfa_required: 'Password accepted, code asked',
+  mfa_required: 'Password right, code asked for',
   mfa_enabled: 'Two-step sign-in turned on',
   mfa_disabled: 'Two-step sign-in turned off',
-  mfa_reset: 'Two-step sign-in removed by an admin',
+  mfa_reset: 'Two-step sign-in reset',
   recovery_codes_created: 'New recovery codes made',
   recovery_code_used: 'Recovery code used',
-  reauthenticated: 'Identity confirmed again',
-  reauth_failed: 'Identity confirmation failed',
+  reauthenticated: 'Identity confirmed',
+  reauth_failed: 'Identity not confirmed',
   security_notice_sent: 'Security notice mailed',
 }
 
@@ -56,6 +56,7 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       if (target_id === null) return 'Sign-in with an unknown username'
       if (detail.reason === 'inactive') return 'Sign-in refused: account disabled'
       if (detail.reason === 'credentials_changed') return 'Sign-in refused: the password had just changed'
+      if (detail.reason === 'wrong_otp') return 'Wrong code at sign-in (the password was right)'
       return 'Wrong password'
     case 'throttled': {
       // One row per throttle window; `count` counts the requests it turned away.
@@ -67,6 +68,9 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       return 'Session ended: its refresh token was used twice'
     case 'session_ended':
       return detail.reason === 'evicted' ? 'Oldest session ended: too many sessions' : 'Session ended'
+    case 'mfa_reset':
+      if (detail.via === 'terminal') return 'Two-step sign-in removed at the terminal'
+    // falls through: an admin's reset counts the sessions it ended
     case 'sessions_ended':
     case 'user_disabled':
     case 'password_reset':
@@ -78,6 +82,14 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       return typeof detail.name === 'string' ? `${KIND_LABELS[kind]}: ${detail.name}` : KIND_LABELS[kind]
     case 'key_rejected':
       return `${KIND_LABELS[kind]}${timesText(detail)}`
+    case 'recovery_code_used':
+      return typeof detail.left === 'number' ? `${KIND_LABELS[kind]} (${detail.left} left)` : KIND_LABELS[kind]
+    case 'reauthenticated':
+    case 'reauth_failed': {
+      const how = detail.method === 'pwd' ? 'password' : detail.method === 'otp' ? 'code' : detail.method === 'recovery' ? 'recovery code' : null
+      if (how === null) return KIND_LABELS[kind]
+      return kind === 'reauthenticated' ? `Identity confirmed with the ${how}` : `Identity not confirmed: wrong ${how}`
+    }
     case 'role_changed':
       return detail.to === 'admin' ? 'Made admin' : detail.to === 'user' ? 'Made a plain user' : 'Role changed'
     default:

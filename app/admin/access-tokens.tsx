@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation'
 import { useRef, useState } from 'react'
-import { failureMessage, field, sendJson, useApiForm } from '@/app/api-client'
+import { callApi, failureMessage, field, sendJson, useApiForm } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
@@ -58,7 +58,7 @@ export function AccessTokens({ tokens }: { tokens: KeyInfo[] }) {
     if (asking === null) return
     setDeleting(true)
     setError(null)
-    const response = await fetch(`/api/keys/${asking.id}`, { method: 'DELETE' }).catch(() => null)
+    const response = await callApi(`/api/keys/${asking.id}`, { method: 'DELETE' }).catch(() => null)
     // A 404 is a token already deleted (in another tab): gone either way.
     if (response?.ok || response?.status === 404) {
       if (created?.id === asking.id) setCreated(null)

@@ -3,7 +3,7 @@
 import Form from 'next/form'
 import Link from 'next/link'
 import { useState } from 'react'
-import { failureMessage } from '@/app/api-client'
+import { callApi, failureMessage } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { deviceName } from '@/app/device-name'
 import { KIND_LABELS, describeEvent } from '@/app/event-text'
@@ -33,7 +33,7 @@ export function AuditLog({ first, params, username, filterError }: { first: Audi
     const search = new URLSearchParams({ cursor: next })
     if (params.kind !== undefined) search.set('kind', params.kind)
     if (params.user !== undefined) search.set('user_id', String(params.user))
-    const response = await fetch(`/api/audit?${search}`).catch(() => null)
+    const response = await callApi(`/api/audit?${search}`).catch(() => null)
     if (response?.ok) {
       const page = (await response.json()) as AuditPage
       setItems((current) => [...current, ...page.items])

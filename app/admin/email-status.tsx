@@ -1,7 +1,7 @@
 'use client'
 
 import { useState } from 'react'
-import { failureMessage } from '@/app/api-client'
+import { callApi, failureMessage } from '@/app/api-client'
 import { SecondaryButton } from '@/app/buttons'
 import { FormError, FormNotice } from '@/app/ui'
 import { VerifiedBadge } from './status-badges'
@@ -14,7 +14,7 @@ export function EmailStatus({ email, verified }: { email: string; verified: bool
   async function resend() {
     setPending(true)
     setOutcome(null)
-    const response = await fetch('/api/users/me/email-verification', { method: 'POST' }).catch(() => null)
+    const response = await callApi('/api/users/me/email-verification', { method: 'POST' }).catch(() => null)
     if (response?.ok) setOutcome({ ok: true, message: ((await response.json()) as { detail: string }).detail })
     else setOutcome({ ok: false, message: await failureMessage(response) })
     setPending(false)

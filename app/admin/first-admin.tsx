@@ -1,7 +1,7 @@
 'use client'
 
 import { useRouter } from 'next/navigation'
-import { useApiForm } from '@/app/api-client'
+import { callApi, useApiForm } from '@/app/api-client'
 import { SubmitButton } from '@/app/buttons'
 import { FormError } from '@/app/ui'
 
@@ -10,7 +10,7 @@ export function FirstAdmin() {
   const router = useRouter()
   // On success the page renders again, now with the directory and the audit log.
   const { pending, error, onSubmit } = useApiForm(
-    () => fetch('/api/dev/first-admin', { method: 'POST' }),
+    () => callApi('/api/dev/first-admin', { method: 'POST' }),
     () => router.refresh(),
   )
   return (

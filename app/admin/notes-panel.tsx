@@ -1,7 +1,7 @@
 'use client'
 
 import { useState } from 'react'
-import { failureMessage, field, sendJson, useApiForm } from '@/app/api-client'
+import { callApi, failureMessage, field, sendJson, useApiForm } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { Field, FormError } from '@/app/ui'
 import { useHydrated } from '@/app/use-hydrated'
@@ -47,7 +47,7 @@ export function NotesPanel({ first }: { first: Note[] }) {
   async function remove(note: Note) {
     setBusy(note.id)
     setError(null)
-    const response = await fetch(`/api/notes/${note.id}`, { method: 'DELETE' }).catch(() => null)
+    const response = await callApi(`/api/notes/${note.id}`, { method: 'DELETE' }).catch(() => null)
     // A 404 is a note already deleted (in another tab): gone either way.
     if (response?.ok || response?.status === 404) setNotes((current) => current.filter((row) => row.id !== note.id))
     else setError(await failureMessage(response))

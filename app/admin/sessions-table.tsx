@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
+import { callApi } from '@/app/api-client'
 import { SecondaryButton } from '@/app/buttons'
 import { deviceName } from '@/app/device-name'
 import { LocalTime } from '@/app/local-time'
@@ -17,7 +18,7 @@ export function SessionsTable({ sessions }: { sessions: SessionInfo[] }) {
   async function end(id: string) {
     setEnding(id)
     setError(null)
-    const response = await fetch(`/api/sessions/${id}`, { method: 'DELETE' }).catch(() => null)
+    const response = await callApi(`/api/sessions/${id}`, { method: 'DELETE' }).catch(() => null)
     if (response?.ok || response?.status === 404) router.refresh()
     else setError('Could not end that session. Try again.')
     setEnding(null)

@@ -5,13 +5,27 @@ import { flushSync } from 'react-dom'
 import { SecondaryButton } from '@/app/buttons'
 
 /**
- * A secret shown this once (a new access token, a reset link): in memory only, never in storage or
- * the address. It takes the focus when it appears, so that a screen reader reads its heading, and
- * Done gives the focus back to where it was. `onDone` forgets it: on Done, and when the page is
- * left, since a browser may keep the page in memory for its Back button (bfcache), after a
- * sign-out too.
+ * A secret shown this once (a new access token, a reset link, recovery codes one a line): in memory
+ * only, never in storage or the address; with a `filename`, it can be saved as a text file too. It
+ * takes the focus when it appears, so that a screen reader reads its heading, and Done gives the
+ * focus back to where it was. `onDone` forgets it: on Done, and when the page is left, since a
+ * browser may keep the page in memory for its Back button (bfcache), after a sign-out too.
  */
-export function ShownOnce({ heading, value, testId, onDone, children }: { heading: string; value: string; testId: string; onDone: () => void; children: ReactNode }) {
+export function ShownOnce({
+  heading,
+  value,
+  testId,
+  filename,
+  onDone,
+  children,
+}: {
+  heading: string
+  value: string
+  testId: string
+  filename?: string
+  onDone: () => void
+  children: ReactNode
+}) {
   const id = useId()
   const box = useRef<HTMLDivElement>(null)
   const shown = useRef<HTMLElement>(null)
@@ -41,6 +55,15 @@ export function ShownOnce({ heading, value, testId, onDone, children }: { headin
     }
   }
 
+  function download() {
+    // A file made here from the value in memory: nothing is asked of the server.
+    const link = document.createElement('a')
+    link.href = URL.createObjectURL(new Blob([`${value}\n`], { type: 'text/plain' }))
+    link.download = filename!
+    link.click()
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000)
+  }
+
   function done() {
     if (before.current instanceof HTMLElement) before.current.focus()
     onDone()
@@ -58,13 +81,18 @@ export function ShownOnce({ heading, value, testId, onDone, children }: { headin
       <h3 id={`${id}-heading`} className="font-semibold">
         {heading}
       </h3>
-      <code ref={shown} data-testid={`${testId}-value`} className="block rounded bg-white px-3 py-2 break-all">
+      <code ref={shown} data-testid={`${testId}-value`} className="block rounded bg-white px-3 py-2 break-all whitespace-pre-line">
         {value}
       </code>
       <div className="flex flex-wrap items-center gap-3">
         <SecondaryButton pending={false} onClick={copy}>
           Copy
         </SecondaryButton>
+        {filename !== undefined ? (
+          <SecondaryButton pending={false} onClick={download}>
+            Download
+          </SecondaryButton>
+        ) : null}
         <p role="status">{copied}</p>
       </div>
       {children}

@@ -9,11 +9,24 @@ export function StatusBadges({ disabled, locked }: { disabled: boolean; locked: 
   )
 }
 
+/** The account signs in with a second factor (an authenticator app's codes). */
+export function TwoStepBadge() {
+  return (
+    <Badge className="bg-indigo-50 text-indigo-800" title="Two-step sign-in is on">
+      2FA
+    </Badge>
+  )
+}
+
 /** Whether the owner of an email address has opened the link mailed to it. */
 export function VerifiedBadge({ verified }: { verified: boolean }) {
   return verified ? <Badge className="bg-green-50 text-green-800">Verified</Badge> : <Badge className="bg-amber-50 text-amber-900">Not verified</Badge>
 }
 
-function Badge({ className, children }: { className: string; children: string }) {
-  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${className}`}>{children}</span>
+function Badge({ className, title, children }: { className: string; title?: string; children: string }) {
+  return (
+    <span title={title} className={`rounded-full px-2 py-0.5 text-xs font-medium ${className}`}>
+      {children}
+    </span>
+  )
 }

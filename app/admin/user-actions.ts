@@ -1,10 +1,10 @@
-import { sendJson } from '@/app/api-client'
+import { callApi, sendJson } from '@/app/api-client'
 import type { DirectoryEntry, ResetLink } from '@/lib/operators/admin'
 
 // What an admin can do to a user from the directory: the button, the question the confirmation
 // asks (naming the user and what will happen), the request, and the row afterwards.
 
-export type UserAction = 'disable' | 'enable' | 'make_admin' | 'make_user' | 'end_sessions' | 'reset_link' | 'unlock'
+export type UserAction = 'disable' | 'enable' | 'make_admin' | 'make_user' | 'end_sessions' | 'reset_link' | 'unlock' | 'reset_mfa'
 
 type ActionText = {
   /** The button in the row; the user's name follows it for screen readers. */
@@ -78,6 +78,15 @@ export const ACTIONS: Record<UserAction, ActionText> = {
     done: (name) => `${name} can sign in from new devices again.`,
     harmful: false,
   },
+  reset_mfa: {
+    button: 'Reset two-step sign-in',
+    question: (name) => `Reset two-step sign-in for ${name}?`,
+    consequence: (user) =>
+      `${user.username}'s authenticator app and recovery codes stop working: their password alone signs them in until they set it up again. They are signed out everywhere${sessionCount(user)}. Do this only once you are sure the request comes from ${user.username}.`,
+    confirm: (name) => `Reset two-step sign-in for ${name}`,
+    done: (name) => `Two-step sign-in is off for ${name}, who is signed out everywhere.`,
+    harmful: true,
+  },
 }
 
 function sessionCount(user: DirectoryEntry): string {
@@ -86,18 +95,21 @@ function sessionCount(user: DirectoryEntry): string {
 }
 
 /**
- * The actions a row offers, one per slot (account, role, sessions, lock-out): a slot keeps its
- * button element when its action flips (Disable becomes Enable), so focus stays on it. The admin's
- * own row offers none that the API refuses them (lib/operators/admin.ts): disabling or demoting themselves
- * (another admin must), and a reset link (the password form on this page is the way).
+ * The actions a row offers, one per slot (account, role, sessions, lock-out, second factor): a
+ * slot keeps its button element when its action flips (Disable becomes Enable), so focus stays on
+ * it. No row offers what the API refuses (lib/operators/admin.ts): the admin's own row neither
+ * disabling nor demoting themselves (another admin must), a reset link (the password form on this
+ * page is the way) nor resetting their second factor (their Two-step sign-in section is); no
+ * admin's row a reset link (an admin recovers from a terminal).
  */
 export function actionsFor(user: DirectoryEntry, own: boolean): [slot: string, action: UserAction][] {
   const actions: [string, UserAction][] = []
   if (!own) actions.push(['account', user.disabled ? 'enable' : 'disable'], ['role', user.role === 'admin' ? 'make_user' : 'make_admin'])
   actions.push(['sessions', 'end_sessions'])
   // The API refuses a link for a disabled account: it could not sign in with the new password.
-  if (!user.disabled && !own) actions.push(['reset', 'reset_link'])
+  if (!user.disabled && !own && user.role === 'user') actions.push(['reset', 'reset_link'])
   if (user.locked) actions.push(['lockout', 'unlock'])
+  if (user.mfa.totp && !own) actions.push(['mfa', 'reset_mfa'])
   return actions
 }
 
@@ -114,19 +126,23 @@ export async function perform(action: UserAction, user: DirectoryEntry): Promise
       return { response, updated: response.ok ? ((await response.json()) as DirectoryEntry) : null }
     }
     case 'end_sessions': {
-      const response = await fetch(`${path}/sessions`, { method: 'DELETE' })
+      const response = await callApi(`${path}/sessions`, { method: 'DELETE' })
       return { response, updated: response.ok ? { ...user, live_sessions: 0 } : null }
     }
     case 'reset_link': {
-      const response = await fetch(`${path}/reset-link`, { method: 'POST' })
+      const response = await callApi(`${path}/reset-link`, { method: 'POST' })
       if (!response.ok) return { response, updated: null }
       const link = (await response.json()) as ResetLink
       // Without APP_URL the API gives only the path: the address this admin reaches the app at goes in front.
       return { response, updated: user, link: { ...link, url: new URL(link.url, window.location.origin).href } }
     }
     case 'unlock': {
-      const response = await fetch(`${path}/lockout`, { method: 'DELETE' })
+      const response = await callApi(`${path}/lockout`, { method: 'DELETE' })
       return { response, updated: response.ok ? { ...user, locked: false } : null }
+    }
+    case 'reset_mfa': {
+      const response = await callApi(`${path}/mfa`, { method: 'DELETE' })
+      return { response, updated: response.ok ? { ...user, live_sessions: 0, mfa: { ...user.mfa, totp: false, recovery_codes_left: 0 } } : null }
     }
   }
 }

@@ -4,7 +4,7 @@ import Form from 'next/form'
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { UNREACHABLE, failureMessage, readApiError } from '@/app/api-client'
+import { UNREACHABLE, callApi, failureMessage, readApiError } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { LocalTime } from '@/app/local-time'
 import { Cell, Row, Table } from '@/app/responsive-table'
@@ -14,7 +14,7 @@ import { adminHref, type AdminParams } from './admin-params'
 import { ConfirmDialog } from './confirm-dialog'
 import { KeepParams } from './keep-params'
 import { ShownOnce } from './shown-once'
-import { StatusBadges, VerifiedBadge } from './status-badges'
+import { StatusBadges, TwoStepBadge, VerifiedBadge } from './status-badges'
 import { ACTIONS, type UserAction, actionsFor, perform } from './user-actions'
 
 type Page = { items: DirectoryEntry[]; next_cursor: string | null }
@@ -51,7 +51,7 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
     if (next === null) return
     setLoading(true)
     const search = new URLSearchParams({ cursor: next, ...(query !== '' ? { q: query } : {}) })
-    const response = await fetch(`/api/users?${search}`).catch(() => null)
+    const response = await callApi(`/api/users?${search}`).catch(() => null)
     if (response?.ok) {
       const page = (await response.json()) as Page
       setItems((current) => [...current, ...page.items.filter((user) => !current.some((shownUser) => shownUser.id === user.id))])
@@ -170,7 +170,10 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
               </Cell>
               <Cell label="Role">{user.role === 'admin' ? 'Admin' : 'User'}</Cell>
               <Cell label="Status">
-                <StatusBadges disabled={user.disabled} locked={user.locked} />
+                <span className="inline-flex flex-wrap justify-end gap-1">
+                  <StatusBadges disabled={user.disabled} locked={user.locked} />
+                  {user.mfa.totp ? <TwoStepBadge /> : null}
+                </span>
               </Cell>
               <Cell label="Sessions">{user.live_sessions}</Cell>
               <Cell label="Last sign-in">{user.last_login_at === null ? <span className="text-gray-600">never</span> : <LocalTime iso={user.last_login_at} style="relative" />}</Cell>

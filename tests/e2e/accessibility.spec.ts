@@ -1,7 +1,9 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { PASSWORD, api, bearer, newAdmin, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
-import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn } from './browser'
+import { PASSWORD, api, bearer, logIn, newAdmin, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { type ExtraServer, testPort } from '../servers'
+import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn, submitSignIn } from './browser'
+import { enrolTotp, staleServer, totpCode, waitUntilStale } from './second-factor'
 
 // Every page, on a desktop and on a phone: no WCAG 2.1 AA violation that axe-core finds, and
 // nothing wider than the window. The accounts carry the long values that break layouts: a long
@@ -119,6 +121,28 @@ for (const [device, viewport] of [
       await check(page)
     })
 
+    test('/login, the code step, with a wrong code', async ({ page, user }) => {
+      const { secret } = await enrolTotp(await logIn(user.username))
+      await page.goto('/login')
+      await submitSignIn(page, user.username)
+      await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, 10))
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await expect(page.locator('#otp-error')).toBeVisible()
+      await check(page)
+    })
+
+    test('/admin, setting up two-step sign-in, and the recovery codes', async ({ signedInPage: page }) => {
+      const section = page.getByRole('region', { name: 'Two-step sign-in' })
+      await section.getByRole('button', { name: 'Set up' }).click()
+      await expect(section.getByRole('img')).toBeVisible()
+      await check(page)
+      const secret = (await section.getByTestId('totp-secret').textContent())!
+      await section.getByLabel('Code from your authenticator app').fill(totpCode(secret))
+      await section.getByRole('button', { name: 'Turn on' }).click()
+      await expect(section.getByTestId('recovery-codes')).toBeVisible()
+      await check(page)
+    })
+
     test('/admin as an admin', async ({ page, admin }) => {
       // axe checks every cell of two 50-row tables: slow on a busy machine.
       test.slow()
@@ -133,3 +157,33 @@ for (const [device, viewport] of [
     })
   })
 }
+
+test.describe('the step-up dialog, on a server where a sign-in is fresh for 3 s', () => {
+  let server: ExtraServer
+  test.use({ baseURL: `http://127.0.0.1:${testPort(3207)}` })
+
+  test.beforeAll(async () => {
+    test.setTimeout(120_000)
+    server = await staleServer(3207)
+  })
+
+  test.afterAll(async () => server?.stop())
+
+  for (const [device, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    test(`on a ${device}, with a wrong password`, async ({ page }) => {
+      await page.setViewportSize(viewport)
+      const user = await signUp({}, server.url)
+      await signIn(page, user.username)
+      await waitUntilStale()
+      await page.getByRole('region', { name: 'Access tokens' }).getByRole('button', { name: 'Create token' }).click()
+      const dialog = page.getByRole('dialog', { name: 'Confirm it is you' })
+      await dialog.getByLabel('Password').fill('not the password')
+      await dialog.getByRole('button', { name: 'Confirm' }).click()
+      await expect(dialog.locator('#reauth_password-error')).toBeVisible()
+      await check(page)
+    })
+  }
+})

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright'
-import { type Page, expect } from '@playwright/test'
+import { type Locator, type Page, expect } from '@playwright/test'
 import { PASSWORD } from '../helpers'
 
 // What several browser tests do: sign in through the form, and check a page as a person with a
@@ -22,6 +22,14 @@ export async function signIn(page: Page, username: string, password = PASSWORD):
   await page.goto('/login')
   await submitSignIn(page, username, password)
   await expect(page, `${username} should land on their account page after signing in`).toHaveURL(/\/admin$/)
+}
+
+/** Searches the directory on /admin; the Users region, with what it found. */
+export async function searchUsers(page: Page, text: string): Promise<Locator> {
+  const users = page.getByRole('region', { name: 'Users' })
+  await users.getByLabel('Username or email').fill(text)
+  await users.getByRole('button', { name: 'Search' }).click()
+  return users
 }
 
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import type { Locator, Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
 import { PASSWORD, bearer, lockOut, logIn, newAdmin, patchJson, requestToken, signUp, uniqueName } from '../helpers'
-import { CHROME_ON_LINUX, DESKTOP, PHONE, expectNoAxeViolations, signIn, submitSignIn } from './browser'
+import { CHROME_ON_LINUX, DESKTOP, PHONE, expectNoAxeViolations, searchUsers, signIn, submitSignIn } from './browser'
 
 // The operator console on /admin: an admin searches the directory, acts on a user through a
 // confirmation in the page, and reads the audit log; a plain user sees none of it.
@@ -13,14 +12,6 @@ test.beforeEach(({ page }) => {
     throw new Error(`unexpected browser dialog: ${dialog.message()}`)
   })
 })
-
-/** Searches the directory on /admin; the Users region, with what it found. */
-async function searchUsers(page: Page, text: string): Promise<Locator> {
-  const users = page.getByRole('region', { name: 'Users' })
-  await users.getByLabel('Username or email').fill(text)
-  await users.getByRole('button', { name: 'Search' }).click()
-  return users
-}
 
 test('an admin finds a user, disables them through the confirmation, and their browser is signed out; then enables them', async ({ page, browser, admin }) => {
   const target = await signUp({ email: `${uniqueName('mail')}@example.com` })
@@ -159,7 +150,7 @@ test("a plain user's /admin shows their own account only, with links to its sect
   await expect(page.getByRole('search')).toHaveCount(0)
   await expect(page.getByRole('banner').getByRole('link', { name: 'passgate' }), 'the page names the product').toBeVisible()
   const sections = page.getByRole('navigation', { name: 'On this page' }).getByRole('link')
-  await expect(sections).toHaveText(['Your account', 'Password', 'Notes', 'Sessions', 'Access tokens', 'Your activity'])
+  await expect(sections).toHaveText(['Your account', 'Password', 'Two-step sign-in', 'Notes', 'Sessions', 'Access tokens', 'Your activity'])
   await sections.getByText('Access tokens').click()
   await expect(page).toHaveURL(/\/admin#tokens$/)
   await expect(page.getByRole('heading', { name: 'Access tokens' })).toBeInViewport()
