@@ -201,7 +201,12 @@ const TOTP_PERIOD_SECONDS = 30
 export class Authenticator {
   private lastStep = 0
 
-  constructor(readonly secret: string) {}
+  readonly secret: string
+
+  /** `secret` in base32, as the API gives it or as a page shows it (in groups, with spaces). */
+  constructor(secret: string) {
+    this.secret = secret.replace(/\s/g, '')
+  }
 
   /** The code of `step` (RFC 6238: HMAC-SHA-1, 6 digits, 30 s). */
   codeOf(step: number): string {
@@ -229,11 +234,20 @@ export class Authenticator {
   }
 }
 
-/** Turns TOTP on for a signed-in user (POST /api/users/me/mfa/totp, then .../confirm); fails the test unless both are 200. */
-export async function enrolTotp(token: string, base = BASE_URL): Promise<{ authenticator: Authenticator; recoveryCodes: string[] }> {
+/**
+ * Turns TOTP on for a signed-in user (POST /api/users/me/mfa/totp, then .../confirm); fails the
+ * test unless both are 200. With `password`, each call is preceded by a step-up (a server whose
+ * sign-ins go stale at once).
+ */
+export async function enrolTotp(token: string, base = BASE_URL, password?: string): Promise<{ authenticator: Authenticator; recoveryCodes: string[] }> {
+  const stepUp = async () => {
+    if (password !== undefined) expect((await postJson('/api/users/me/reauth', { password }, bearer(token), base)).status).toBe(204)
+  }
+  await stepUp()
   const started = await api('/api/users/me/mfa/totp', { method: 'POST', headers: bearer(token) }, base)
   expect(started.status, await started.clone().text()).toBe(200)
   const authenticator = new Authenticator(((await started.json()) as { secret: string }).secret)
+  await stepUp()
   const confirmed = await postJson('/api/users/me/mfa/totp/confirm', { otp: await authenticator.nextCode() }, bearer(token), base)
   expect(confirmed.status, await confirmed.clone().text()).toBe(200)
   return { authenticator, recoveryCodes: ((await confirmed.json()) as { recovery_codes: string[] }).recovery_codes }

@@ -1,12 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Secret, TOTP } from 'otpauth'
 import { expect, expectFieldError, expectInactiveUser, expectRefreshRefused, test } from '../fixtures'
 import {
   PASSWORD,
   api,
   bearer,
   changePassword,
+  enrolTotp,
   lockOut,
   logIn,
   logOut,
@@ -313,9 +313,7 @@ test('an admin locked out of their second factor recovers from the terminal: use
     let server = startServer(3172, env)
     await waitForHealth(server)
     const token = await logIn('lost_phone', PASSWORD, server.url)
-    const setup = (await (await postJson('/api/users/me/mfa/totp', {}, bearer(token), server.url)).json()) as { secret: string }
-    const code = new TOTP({ secret: Secret.fromBase32(setup.secret) }).generate()
-    expect((await postJson('/api/users/me/mfa/totp/confirm', { otp: code }, bearer(token), server.url)).status).toBe(200)
+    await enrolTotp(token, server.url)
     expect((await requestToken('lost_phone', PASSWORD, {}, server.url)).status).toBe(403) // mfa_required
     // A reset link never reaches an admin, by mail or from another admin: the terminal is the way.
     await server.stop()

@@ -1,9 +1,9 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { PASSWORD, api, bearer, logIn, newAdmin, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { Authenticator, PASSWORD, bearer, enrolTotp, logIn, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
 import { type ExtraServer, testPort } from '../servers'
 import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn, submitSignIn } from './browser'
-import { enrolTotp, staleServer, totpCode, waitUntilStale } from './second-factor'
+import { staleServer, waitUntilStale } from './second-factor'
 
 // Every page, on a desktop and on a phone: no WCAG 2.1 AA violation that axe-core finds, and
 // nothing wider than the window. The accounts carry the long values that break layouts: a long
@@ -122,10 +122,10 @@ for (const [device, viewport] of [
     })
 
     test('/login, the code step, with a wrong code', async ({ page, user }) => {
-      const { secret } = await enrolTotp(await logIn(user.username))
+      const { authenticator } = await enrolTotp(await logIn(user.username))
       await page.goto('/login')
       await submitSignIn(page, user.username)
-      await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, 10))
+      await page.getByLabel('Code from your authenticator app').fill(authenticator.wrongCode())
       await page.getByRole('button', { name: 'Sign in' }).click()
       await expect(page.locator('#otp-error')).toBeVisible()
       await check(page)
@@ -137,7 +137,7 @@ for (const [device, viewport] of [
       await expect(section.getByRole('img')).toBeVisible()
       await check(page)
       const secret = (await section.getByTestId('totp-secret').textContent())!
-      await section.getByLabel('Code from your authenticator app').fill(totpCode(secret))
+      await section.getByLabel('Code from your authenticator app').fill(await new Authenticator(secret).nextCode())
       await section.getByRole('button', { name: 'Turn on' }).click()
       await expect(section.getByTestId('recovery-codes')).toBeVisible()
       await check(page)
@@ -164,7 +164,7 @@ test.describe('the step-up dialog, on a server where a sign-in is fresh for 3 s'
 
   test.beforeAll(async () => {
     test.setTimeout(120_000)
-    server = await staleServer(3207)
+    server = await staleServer(3209)
   })
 
   test.afterAll(async () => server?.stop())

@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { PASSWORD, api, bearer, changePassword, logIn, me, requestToken, signUp, uniqueName } from '../helpers'
+import { Authenticator, PASSWORD, api, bearer, changePassword, enrolTotp, logIn, me, requestToken, signUp, uniqueName } from '../helpers'
 import { type ExtraServer, testPort } from '../servers'
 import { searchUsers, signIn, submitSignIn } from './browser'
-import { enrolTotp, staleServer, totpCode, waitUntilStale } from './second-factor'
+import { staleServer, waitUntilStale } from './second-factor'
 
 // Two-step sign-in in the browser: set up from /admin with a code computed from the key the page
 // shows, signing in with a code or a recovery code, new codes, turning it off, an admin's reset;
@@ -39,15 +39,16 @@ test('set up two-step sign-in from the key on the page; then sign in with a code
   await expect(section.getByRole('img', { name: 'QR code of the key, for your authenticator app' })).toHaveAttribute('src', /^data:image\/svg\+xml/)
   const secret = (await section.getByTestId('totp-secret').textContent())!.replace(/\s/g, '')
   expect(secret, 'the key, to type in, in base32').toMatch(/^[A-Z2-7]{32}$/)
+  const app = new Authenticator(secret)
   const code = section.getByLabel(APP_CODE)
   await expect(code).toHaveAttribute('autocomplete', 'one-time-code')
   await expect(code).toHaveAttribute('inputmode', 'numeric')
 
   // A code of another time is refused beside the field, and nothing is turned on.
-  await code.fill(totpCode(secret, 10))
+  await code.fill(app.wrongCode())
   await section.getByRole('button', { name: 'Turn on' }).click()
   await expect(section.locator('#totp_code-error')).toHaveText(/^Wrong code/)
-  await code.fill(totpCode(secret))
+  await code.fill(await app.nextCode())
   await section.getByRole('button', { name: 'Turn on' }).click()
 
   const box = section.getByTestId('recovery-codes')
@@ -69,11 +70,11 @@ test('set up two-step sign-in from the key on the page; then sign in with a code
   const field = page.getByLabel(APP_CODE)
   await expect(field, 'the code step takes the focus').toBeFocused()
   await expect(field).toHaveAttribute('autocomplete', 'one-time-code')
-  await field.fill(totpCode(secret, 10))
+  await field.fill(app.wrongCode())
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page.locator('#otp-error')).toHaveText('Wrong code')
   await expect(page).toHaveURL(/\/login$/)
-  await field.fill(totpCode(secret, 1))
+  await field.fill(await app.nextCode())
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page).toHaveURL(/\/admin$/)
 
@@ -166,7 +167,7 @@ test.describe('on a server where a sign-in is fresh for 3 s, and admins must use
 
   test.beforeAll(async () => {
     test.setTimeout(120_000)
-    server = await staleServer(3206, { MFA_REQUIRED: 'admins' }, admin)
+    server = await staleServer(3208, { MFA_REQUIRED: 'admins' }, admin)
   })
 
   test.afterAll(async () => server?.stop())
@@ -202,10 +203,10 @@ test.describe('on a server where a sign-in is fresh for 3 s, and admins must use
 
   test('with two-step sign-in, the dialog asks for a code, and takes a recovery code', async ({ page }) => {
     const user = await signUp({}, server.url)
-    const { secret, recoveryCodes } = await enrolTotp(await logIn(user.username, PASSWORD, server.url), { base: server.url, password: PASSWORD })
+    const { authenticator, recoveryCodes } = await enrolTotp(await logIn(user.username, PASSWORD, server.url), server.url, PASSWORD)
     await page.goto('/login')
     await submitSignIn(page, user.username)
-    await page.getByLabel(APP_CODE).fill(totpCode(secret, 1))
+    await page.getByLabel(APP_CODE).fill(await authenticator.nextCode())
     await page.getByRole('button', { name: 'Sign in' }).click()
     await expect(page).toHaveURL(/\/admin$/)
     await waitUntilStale()
@@ -243,7 +244,7 @@ test.describe('on a server where a sign-in is fresh for 3 s, and admins must use
     await confirmWithPassword()
     const secret = (await section.getByTestId('totp-secret').textContent())!
     await waitUntilStale()
-    await section.getByLabel(APP_CODE).fill(totpCode(secret))
+    await section.getByLabel(APP_CODE).fill(await new Authenticator(secret).nextCode())
     await section.getByRole('button', { name: 'Turn on' }).click()
     await confirmWithPassword()
 

@@ -1,6 +1,5 @@
 import { expect, test } from '../fixtures'
-import { Secret, TOTP } from 'otpauth'
-import { bearer, logIn, postJson, requestToken, signUp, uniqueName } from '../helpers'
+import { enrolTotp, logIn, postJson, requestToken, signUp, uniqueName } from '../helpers'
 import { tokenIn, uniqueEmail, waitForMail } from '../mailbox'
 
 // No user enumeration at login (OWASP ASVS 5.0 V6.3.8): an unknown user and a wrong password get
@@ -68,10 +67,7 @@ test('wrong password for an account with a second factor and for one without: sa
   const withTotp = await Promise.all(
     Array.from({ length: TRIES + WARM_UP }, async () => {
       const user = await signUp()
-      const token = await logIn(user.username)
-      const { secret } = (await (await postJson('/api/users/me/mfa/totp', {}, bearer(token))).json()) as { secret: string }
-      const otp = new TOTP({ secret: Secret.fromBase32(secret) }).generate()
-      expect((await postJson('/api/users/me/mfa/totp/confirm', { otp }, bearer(token))).status).toBe(200)
+      await enrolTotp(await logIn(user.username))
       return user
     }),
   )
