@@ -160,7 +160,7 @@ for (const [device, viewport] of [
 
 test.describe('the step-up dialog, on a server where a sign-in is fresh for 3 s', () => {
   let server: ExtraServer
-  test.use({ baseURL: `http://127.0.0.1:${testPort(3207)}` })
+  test.use({ baseURL: `http://127.0.0.1:${testPort(3209)}` })
 
   test.beforeAll(async () => {
     test.setTimeout(120_000)

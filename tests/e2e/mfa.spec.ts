@@ -163,7 +163,7 @@ test("an admin sees who uses two-step sign-in and resets a user's, which signs t
 test.describe('on a server where a sign-in is fresh for 3 s, and admins must use two-step sign-in', () => {
   const admin = uniqueName('stale_admin')
   let server: ExtraServer
-  test.use({ baseURL: `http://127.0.0.1:${testPort(3206)}` })
+  test.use({ baseURL: `http://127.0.0.1:${testPort(3208)}` })
 
   test.beforeAll(async () => {
     test.setTimeout(120_000)
