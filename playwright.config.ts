@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { defineConfig } from '@playwright/test'
+import { type Project, defineConfig } from '@playwright/test'
 import { TEST_DATA_DIR, TEST_DIST_DIR } from './tests/folders.mjs'
 import { MAIL_PASSWORD, MAIL_USER } from './tests/mail-server'
 
@@ -58,6 +58,38 @@ process.env.MAX_CONNECTIONS_PER_IP = '900'
 // Debian's Chromium where there is one (no browser download needed); else Playwright's own.
 const executablePath = process.env.CHROMIUM_PATH ?? (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 
+// The projects. `dev` is `next dev`'s own file: it starts that server on the embedded store whatever
+// the suite's database. `e2e` is every other browser test, spread one test at a time rather than
+// one file at a time over the workers (each test makes its own users). A run starts them in this
+// order, which keeps both workers busy to the end: `dev`, a long file, beside the last API files
+// (trust.spec.ts is long too), and then e2e's many short tests. fuzz and timing come after the
+// others, one at a time: the fuzzer counts rows exactly, and timing wants a quiet machine.
+const browser = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  },
+}
+const allProjects: Project[] = [
+  { name: 'unit', testDir: 'tests/unit' },
+  { name: 'api', testDir: 'tests/api' },
+  { name: 'dev', testDir: 'tests/e2e', testMatch: 'dev-server.spec.ts', use: browser },
+  { name: 'e2e', testDir: 'tests/e2e', testIgnore: 'dev-server.spec.ts', fullyParallel: true, use: browser },
+  { name: 'fuzz', testDir: 'tests/isolated', testMatch: 'fuzz.spec.ts', dependencies: ['unit', 'api', 'dev', 'e2e'] },
+  { name: 'timing', testDir: 'tests/isolated', testMatch: 'enumeration.spec.ts', dependencies: ['fuzz'] },
+]
+
+// TEST_PROJECTS=api,fuzz,timing keeps only those projects (all of them when unset): .ci/run runs
+// what does not depend on the store on one store only. Unlike --project, which also runs a chosen
+// project's dependencies, it drops the others from the run, so fuzz and timing still come last.
+const chosen = process.env.TEST_PROJECTS?.split(',').map((name) => name.trim()) ?? allProjects.map((project) => project.name)
+const unknown = chosen.filter((name) => !allProjects.some((project) => project.name === name))
+if (unknown.length > 0) throw new Error(`TEST_PROJECTS names no project ${unknown.join(', ')}; the projects: ${allProjects.map((project) => project.name).join(', ')}`)
+const projects = allProjects
+  .filter((project) => chosen.includes(project.name!))
+  .map((project) => ({ ...project, dependencies: project.dependencies?.filter((name) => chosen.includes(name)) }))
+
 export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -65,32 +97,7 @@ export default defineConfig({
   reporter: [['list'], ['./tests/summary-reporter.ts']],
   timeout: 30_000,
   use: { baseURL },
-  projects: [
-    { name: 'unit', testDir: 'tests/unit' },
-    { name: 'api', testDir: 'tests/api' },
-    // Last, one at a time: the fuzzer counts rows exactly, and timing wants a quiet machine.
-    { name: 'fuzz', testDir: 'tests/isolated', testMatch: 'fuzz.spec.ts', dependencies: ['unit', 'api', 'e2e'] },
-    { name: 'timing', testDir: 'tests/isolated', testMatch: 'enumeration.spec.ts', dependencies: ['fuzz'] },
-    {
-      name: 'e2e',
-      testDir: 'tests/e2e',
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
-      },
-    },
-  ],
+  projects,
   webServer: {
     command: `npx tsx tests/server.ts ${port}`,
     url: `${baseURL}/api/health`,

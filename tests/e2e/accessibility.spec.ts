@@ -162,6 +162,8 @@ test.describe('the step-up dialog, on a server where a sign-in is fresh for 3 s'
   let server: ExtraServer
   test.use({ baseURL: `http://127.0.0.1:${testPort(3209)}` })
 
+  // One worker for the whole group, in order: its server, on a port of its own, is started once.
+  test.describe.configure({ mode: 'default' })
   test.beforeAll(async () => {
     test.setTimeout(120_000)
     server = await staleServer(3209)

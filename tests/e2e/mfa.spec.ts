@@ -165,6 +165,8 @@ test.describe('on a server where a sign-in is fresh for 3 s, and admins must use
   let server: ExtraServer
   test.use({ baseURL: `http://127.0.0.1:${testPort(3208)}` })
 
+  // One worker for the whole group, in order: its server, on a port of its own, is started once.
+  test.describe.configure({ mode: 'default' })
   test.beforeAll(async () => {
     test.setTimeout(120_000)
     server = await staleServer(3208, { MFA_REQUIRED: 'admins' }, admin)
