@@ -323,8 +323,7 @@ async function twoStepSignIns(store: string): Promise<Row[]> {
     const login = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })
     const auth = { authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}`, 'content-type': 'application/json' }
     const { secret } = (await (await fetch(`${base}/api/users/me/mfa/totp`, { method: 'POST', headers: auth })).json()) as { secret: string }
-    // Confirmed with the previous step's code, so that the current one is still unused.
-    const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() - 30_000 })
+    const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate()
     const confirmed = await fetch(`${base}/api/users/me/mfa/totp/confirm`, { method: 'POST', headers: auth, body: JSON.stringify({ otp: code }) })
     if (confirmed.status !== 200) throw new Error(`TOTP set-up failed: ${confirmed.status}`)
     secrets.push(secret)
@@ -338,7 +337,8 @@ async function twoStepSignIns(store: string): Promise<Row[]> {
     const first = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ username: `${run}_mfa${i}`, password: PASSWORD }) })
     const { mfa_token } = (await first.json()) as { mfa_token: string }
     const otpSent = performance.now()
-    const otp = new TOTP({ secret: Secret.fromBase32(secrets[i]!) }).generate()
+    // The next step's code (one step of drift is allowed): the current one confirmed the set-up.
+    const otp = new TOTP({ secret: Secret.fromBase32(secrets[i]!) }).generate({ timestamp: Date.now() + 30_000 })
     const done = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:passgate:params:oauth:grant-type:mfa-otp', mfa_token, otp }) })
     await done.arrayBuffer()
     if (first.status !== 403 || done.status !== 200) errors++
