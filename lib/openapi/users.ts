@@ -35,7 +35,7 @@ export const UserMfaSchema = MfaStatusSchema.extend({ required: z.boolean().meta
 })
 
 const MeSchema = UserSchema.extend({ mfa: UserMfaSchema }).meta({ id: 'Me' })
-describes<z.output<typeof MeSchema>, Awaited<ReturnType<typeof describeMe>>>()
+describes<z.output<typeof MeSchema>, ReturnType<typeof describeMe>>()
 
 export const userPaths: ZodOpenApiPathsObject = {
   '/api/users': {

@@ -6,7 +6,7 @@ import { getEnv } from '../platform/env'
 import { problem, tooManyRequests } from '../request/http'
 import { lookUpKey, looksLikeKey, markKeyUsed } from './keys'
 import { type AuditDetail, deleteOldEvents, recordAttempt, recordEvent, recordRefusal } from '../accounts/audit'
-import { type MfaStatus, NO_SECOND_FACTOR, getMfaStatuses } from '../accounts/second-factor'
+import type { MfaStatus } from '../accounts/second-factor'
 import { hashPassword } from '../credentials/password'
 import { clearBuckets, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from '../request/rate-limit'
 import { LOCKOUT_FAILURES, checkCode, consumeChallenge, countFailure, createChallenge, failChallenge, findChallenge, mfaRequiredFor } from './mfa'
@@ -206,7 +206,7 @@ export async function refresh(refreshToken: string, client: Client): Promise<Ref
  */
 export type Authenticated = SessionUser & { sessionId: string; via: 'bearer' | 'cookie' }
 /** A script calling with a personal access token (lib/signin/keys.ts). */
-export type KeyAuthenticated = { user: PublicUser; keyId: string; scopes: KeyScope[]; via: 'key' }
+export type KeyAuthenticated = { user: PublicUser; mfa: MfaStatus; keyId: string; scopes: KeyScope[]; via: 'key' }
 
 async function userForToken(token: string): Promise<(SessionUser & { sessionId: string }) | null> {
   const claims = await verifyAccessToken(token)
@@ -248,7 +248,7 @@ export async function requireUser(request: Request, need: Need & { keys: KeyScop
 export async function requireUser(request: Request, need: Need = {}): Promise<Authenticated | KeyAuthenticated | Response> {
   const caller = await authenticate(request, need.keys)
   if (caller instanceof Response) return caller
-  if (!need.beforeEnrolment && (await mustEnrol(caller))) {
+  if (!need.beforeEnrolment && owesSecondFactor(caller)) {
     return problem(403, 'Set up two-step sign-in first: your account needs a second factor before it can do anything else.', undefined, {
       error: 'mfa_enrollment_required',
     })
@@ -273,12 +273,6 @@ async function authenticate(request: Request, keys: KeyScope | undefined): Promi
   if (!(await hasCookie('refresh', client.https))) return access === undefined ? notAuthenticated() : invalidToken()
   const renewed = await renewSession(client)
   return renewed === null ? invalidToken() : { ...renewed, via: 'cookie' }
-}
-
-/** Whether MFA_REQUIRED holds this caller back until a second factor is set up. */
-async function mustEnrol(caller: Authenticated | KeyAuthenticated): Promise<boolean> {
-  if (caller.via !== 'key') return owesSecondFactor(caller)
-  return mfaRequiredFor(caller.user.role) && (await getMfaStatuses([caller.user.id])).get(caller.user.id)?.totp !== true
 }
 
 /** REAUTH_MAX_AGE_MINUTES in whole seconds. */
@@ -317,7 +311,7 @@ async function keyCaller(key: string, client: Client, allowed: KeyScope | undefi
     return problem(403, `This token lacks the "${allowed}" scope`, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${allowed}"` })
   }
   await markKeyUsed(found)
-  return { user: found.user, keyId: found.keyId, scopes: found.scopes, via: 'key' }
+  return { user: found.user, mfa: found.mfa, keyId: found.keyId, scopes: found.scopes, via: 'key' }
 }
 
 /**
@@ -361,13 +355,15 @@ export async function getPageSession(): Promise<(SessionUser & { sessionId: stri
   return token === undefined ? null : userForToken(token)
 }
 
-/** Whether MFA_REQUIRED covers this user and they have no second factor yet (a page then shows only the set-up). */
-export function owesSecondFactor(session: SessionUser): boolean {
-  return mfaRequiredFor(session.user.role) && !session.mfa.totp
+/**
+ * Whether MFA_REQUIRED holds this caller (a session or a key) back until a second factor is set
+ * up; a page then shows only the set-up.
+ */
+export function owesSecondFactor(caller: { user: PublicUser; mfa: MfaStatus }): boolean {
+  return mfaRequiredFor(caller.user.role) && !caller.mfa.totp
 }
 
 /** `GET /api/users/me`: the public user and their second factor (`required`: MFA_REQUIRED covers them). */
-export async function describeMe(caller: Authenticated | KeyAuthenticated): Promise<PublicUser & { mfa: MfaStatus & { required: boolean } }> {
-  const mfa = caller.via === 'key' ? ((await getMfaStatuses([caller.user.id])).get(caller.user.id) ?? NO_SECOND_FACTOR) : caller.mfa
-  return { ...caller.user, mfa: { ...mfa, required: mfaRequiredFor(caller.user.role) } }
+export function describeMe(caller: Authenticated | KeyAuthenticated): PublicUser & { mfa: MfaStatus & { required: boolean } } {
+  return { ...caller.user, mfa: { ...caller.mfa, required: mfaRequiredFor(caller.user.role) } }
 }

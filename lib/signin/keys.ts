@@ -6,7 +6,8 @@ import { getEnv } from '../platform/env'
 import { recordAttempt, recordEvent, recordOncePerWindow } from '../accounts/audit'
 import { afterResponse } from '../platform/background'
 import { takeAttempt } from '../request/rate-limit'
-import { apiKeys, users } from '../platform/schema'
+import { apiKeys, secondFactors, users } from '../platform/schema'
+import { type MfaStatus, mfaStatusColumns, toMfaStatus } from '../accounts/second-factor'
 import { isSessionUsable } from './sessions'
 import { type PublicUser, lockUser, publicUserColumns, toPublicUser } from '../accounts/users'
 import type { KeyScope } from '../credentials/validation'
@@ -146,16 +147,17 @@ const LAST_USED_RESOLUTION_SECONDS = 60
 // Built once per database client, like the session lookup: it runs on every request with a key.
 function prepareKeyUser(db: Db) {
   return db
-    .select({ ...publicUserColumns, keyId: apiKeys.id, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+    .select({ ...publicUserColumns, ...mfaStatusColumns, keyId: apiKeys.id, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
+    .leftJoin(secondFactors, eq(secondFactors.userId, users.id))
     .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), eq(users.disabled, false), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`))))
     .prepare('key_user')
 }
 
 const keyUserQueries = new WeakMap<Db, ReturnType<typeof prepareKeyUser>>()
 
-type FoundKey = { user: PublicUser; keyId: string; scopes: KeyScope[]; lastUsedAt: Date | null }
+type FoundKey = { user: PublicUser; mfa: MfaStatus; keyId: string; scopes: KeyScope[]; lastUsedAt: Date | null }
 
 export type KeyLookup =
   | ({ ok: true } & FoundKey)
@@ -206,7 +208,7 @@ async function findKeyUser(keyHash: string): Promise<FoundKey | null> {
   let query = keyUserQueries.get(db)
   if (query === undefined) keyUserQueries.set(db, (query = prepareKeyUser(db)))
   const [row] = await query.execute({ keyHash })
-  return row === undefined ? null : { user: toPublicUser(row), keyId: row.keyId, scopes: row.scopes as KeyScope[], lastUsedAt: row.lastUsedAt }
+  return row === undefined ? null : { user: toPublicUser(row), mfa: toMfaStatus(row), keyId: row.keyId, scopes: row.scopes as KeyScope[], lastUsedAt: row.lastUsedAt }
 }
 
 /** Marks a key used, once the request it came with was let in (a key refused for its scope was not used). */

@@ -8,7 +8,7 @@ import { ProfileSchema } from '@/lib/credentials/validation'
 // change the profile. Answers before a required second factor is set up: the page asks it.
 export const GET = route(async (request) => {
   const auth = await requireUser(request, { keys: 'read', beforeEnrolment: true })
-  return auth instanceof Response ? auth : json(await describeMe(auth))
+  return auth instanceof Response ? auth : json(describeMe(auth))
 })
 
 // Profile edit: email and full name; null clears a field, an absent one stays as it is. A new
@@ -21,7 +21,7 @@ export const PATCH = route(async (request) => {
   if (!body.ok) return body.response
   const { email, full_name: fullName, current_password: currentPassword } = body.data
   const result = await changeProfile(auth, { email, fullName, currentPassword }, readClient(request))
-  if (result.ok) return json(await describeMe({ ...auth, user: result.user }))
+  if (result.ok) return json(describeMe({ ...auth, user: result.user }))
   switch (result.reason) {
     case 'reauth_required':
       return reauthRequired()
