@@ -106,10 +106,11 @@ export const adminPaths: ZodOpenApiPathsObject = {
   '/api/users/{id}/mfa': {
     delete: operation({
       id: 'resetSecondFactor',
-      summary: "Remove a user's second factor (admins)",
+      summary: "Remove a user's second factors: TOTP and every passkey (admins)",
       description:
-        'For a user who lost their authenticator and their recovery codes: their TOTP and recovery codes go, every session of theirs ends, ' +
-        'a verified email is told, and they sign in with the password alone until they set one up again. Audited as `mfa_reset`.',
+        'For a user who lost their authenticator and recovery codes, or their passkey: their TOTP, recovery codes and every passkey go, every session of theirs ends, ' +
+        'a verified email is told, and they sign in with the password alone until they set one up again. ' +
+        'Audited as `mfa_reset`, with `sessions_ended`, `totp` and `passkeys` (how many went).',
       tags: ['admin'],
       access: 'admin',
       method: 'delete',
@@ -118,7 +119,7 @@ export const adminPaths: ZodOpenApiPathsObject = {
       responses: {
         '204': noContent('Removed.'),
         '404': problem('User not found.'),
-        '409': problem('The user has no second factor, or is the caller (who turns their own off on their account page).'),
+        '409': problem('The user has no second factor (neither TOTP nor a passkey), or is the caller (who removes their own on their account page).'),
       },
     }),
   },

@@ -1,8 +1,10 @@
-// Signing in and out: the token endpoint's three grants, the browser's renewal, sign-out.
+// Signing in and out: the token endpoint's four grants, the browser's renewal, sign-out. The
+// options that begin a passkey sign-in are in ./passkeys.ts.
 import { z } from 'zod'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
-import { MFA_GRANT, MfaGrantSchema, PasswordGrantSchema, RefreshGrantSchema } from '../credentials/validation'
-import { FieldErrorsSchema, ProblemSchema, json, noContent, operation, problem, retryAfter } from './operation'
+import { MFA_GRANT, MfaGrantSchema, PASSKEY_GRANT, PasskeyGrantSchema, PasswordGrantSchema, RefreshGrantSchema } from '../credentials/validation'
+import type { MfaMethod } from '../signin/auth'
+import { FieldErrorsSchema, ProblemSchema, describes, json, noContent, operation, problem, retryAfter } from './operation'
 
 const TokenSchema = z
   .strictObject({
@@ -27,17 +29,26 @@ const OAuthValidationProblemSchema = z
   .strictObject({ ...oauthError, detail: FieldErrorsSchema })
   .meta({ id: 'OAuthValidationProblem', description: "FastAPI's 422 list, with RFC 6749's `invalid_request` and the list in one line." })
 
+const MfaMethodSchema = z.enum(['passkey', 'otp'])
+describes<z.output<typeof MfaMethodSchema>, MfaMethod>()
+
 // A right password of a user with a second factor: no tokens yet, the second step is owed.
 const MfaRequiredSchema = z
   .strictObject({
     error: z.literal('mfa_required'),
     error_description: z.string(),
     detail: z.string(),
-    mfa_token: z.string().meta({ description: `For the second step (\`grant_type=${MFA_GRANT}\`): single use, valid 5 minutes and for 5 wrong codes.` }),
+    mfa_token: z.string().meta({
+      description: `For the second step (\`grant_type=${MFA_GRANT}\`, or \`${PASSKEY_GRANT}\` after \`POST /api/passkeys/options\`): single use, valid 5 minutes and for 5 wrong codes.`,
+    }),
+    mfa_methods: z
+      .array(MfaMethodSchema)
+      .min(1)
+      .meta({ description: 'The second factors the account has, in this order: `passkey`, `otp` (an authenticator app; its recovery codes with it).' }),
   })
-  .meta({ id: 'MfaRequired', description: 'The password was right; a code of the second factor finishes the sign-in.' })
+  .meta({ id: 'MfaRequired', description: 'The password was right; a passkey or a code of the second factor finishes the sign-in.' })
 
-// The token endpoint's form: the three grants, as the handler parses them.
+// The token endpoint's form: the four grants, as the handler parses them.
 const TokenRequestSchema = z
   .union([
     PasswordGrantSchema.extend({ grant_type: z.literal('password').optional() }),
@@ -47,6 +58,13 @@ const TokenRequestSchema = z
       mfa_token: MfaGrantSchema.shape.mfa_token.meta({ description: 'From the password grant\'s 403 `mfa_required`.' }),
       otp: MfaGrantSchema.shape.otp.meta({ description: 'A 6-digit code of the authenticator app (spaces allowed), or a recovery code.' }),
     }),
+    PasskeyGrantSchema.extend({
+      grant_type: z.literal(PASSKEY_GRANT),
+      credential: PasskeyGrantSchema.shape.credential.meta({
+        description: 'The browser\'s `AuthenticationResponseJSON` (from `startAuthentication()`), as a JSON string, answering `POST /api/passkeys/options`.',
+      }),
+      mfa_token: PasskeyGrantSchema.shape.mfa_token.meta({ description: 'With it, the second step of that password sign-in (the options were asked with the same `mfa_token`).' }),
+    }),
   ])
   .meta({ id: 'TokenRequest' })
 
@@ -54,12 +72,14 @@ export const authPaths: ZodOpenApiPathsObject = {
   '/api/token': {
     post: operation({
       id: 'loginForAccessToken',
-      summary: 'Get tokens: the password grant, the refresh grant, or the second step of a two-step sign-in',
+      summary: 'Get tokens: the password grant, the refresh grant, the second step of a two-step sign-in, or a passkey',
       description:
         'Form-encoded (or multipart). Sets the browser session cookies too. `grant_type` defaults to `password`. ' +
         'The same answer and time whether the user exists or not. ' +
-        `A user with two-step sign-in gets 403 \`mfa_required\` with an \`mfa_token\` for a right password, and no tokens: ` +
-        `\`grant_type=${MFA_GRANT}\` with that \`mfa_token\` and \`otp\` (a TOTP code or a recovery code) finishes the sign-in.`,
+        `A user with a second factor (TOTP or a passkey) gets 403 \`mfa_required\` with an \`mfa_token\` and \`mfa_methods\` for a right password, and no tokens: ` +
+        `\`grant_type=${MFA_GRANT}\` with that \`mfa_token\` and \`otp\` (a TOTP code or a recovery code) finishes the sign-in, ` +
+        `or \`grant_type=${PASSKEY_GRANT}\` with that \`mfa_token\` and a passkey's \`credential\`. ` +
+        `The passkey grant without \`mfa_token\` is a whole sign-in, with no username and no password.`,
       tags: ['auth'],
       access: 'anyone',
       method: 'post',
@@ -69,18 +89,21 @@ export const authPaths: ZodOpenApiPathsObject = {
         '400': {
           description:
             'A missing field, an unknown grant type, a disabled or locked account, a bad refresh token, ' +
-            'or (the second step) a wrong code or an `mfa_token` that is invalid, expired, used, or void since the credentials of the user changed.',
+            'or (the second step) a wrong code or an `mfa_token` that is invalid, expired, used, or void since the credentials of the user changed; ' +
+            'a code for an account that has only passkeys; a passkey\'s answer refused (`detail` says why: the challenge, the origin or RP ID, a passkey unknown or another account\'s, ' +
+            'no user verification, a signature counter gone backwards, a malformed answer); ' +
+            'the passkey grant on a production server without `APP_URL` (`unsupported_grant_type`: passkeys are off).',
           ...json(OAuthProblemSchema),
         },
         '401': { description: 'Incorrect username or password.', headers: z.object({ 'WWW-Authenticate': z.string() }), ...json(OAuthProblemSchema) },
         '403': {
-          description: '`mfa_required`: the password was right and the user has two-step sign-in (no session, no cookies); or a write from another site (CSRF).',
+          description: '`mfa_required`: the password was right and the user has a second factor (no session, no cookies); or a write from another site (CSRF).',
           ...json(z.union([MfaRequiredSchema, ProblemSchema])),
         },
         '413': { description: 'The body is larger than 16 KiB.', ...json(OAuthProblemSchema) },
         '415': { description: 'The body is not a form (JSON, for instance).', ...json(OAuthProblemSchema) },
         '422': { description: 'A field is not valid text.', ...json(OAuthValidationProblemSchema) },
-        '429': { description: 'Too many attempts (passwords or codes) for this name or address.', headers: retryAfter, ...json(OAuthProblemSchema) },
+        '429': { description: 'Too many attempts (passwords, codes or passkeys) for this name, passkey or address.', headers: retryAfter, ...json(OAuthProblemSchema) },
       },
     }),
   },

@@ -11,6 +11,7 @@ import { authPaths } from './auth'
 import { keyPaths } from './keys'
 import { notePaths } from './notes'
 import { operationPaths } from './operations'
+import { passkeyComponents, passkeyPaths } from './passkeys'
 import { recoveryPaths } from './recovery'
 import { secondFactorPaths } from './second-factor'
 import { sessionPaths } from './sessions'
@@ -32,12 +33,13 @@ function buildDocument() {
       title: 'passgate',
       version: pkg.version,
       description:
-        'User authentication: sign-up, sign-in, sessions, personal access tokens and the notes example. ' +
+        'User authentication: sign-up, sign-in (with a password, a second factor, or a passkey), sessions, personal access tokens and the notes example. ' +
         'Errors are `{"detail": ...}`; scripts sign in at `/api/token` (the OAuth2 password grant) and send ' +
         '`Authorization: Bearer <access_token>`, or a personal access token (`pgk_...`) made at `/api/keys`. ' +
         'Browsers are signed in by HttpOnly cookies instead.',
     },
     components: {
+      schemas: passkeyComponents,
       securitySchemes: {
         OAuth2PasswordBearer: {
           type: 'oauth2',
@@ -47,7 +49,7 @@ function buildDocument() {
         PersonalAccessToken: { type: 'http', scheme: 'bearer', description: 'A personal access token (`pgk_...`) from `POST /api/keys`.' },
       },
     },
-    paths: mergePaths(authPaths, userPaths, secondFactorPaths, recoveryPaths, sessionPaths, keyPaths, notePaths, adminPaths, operationPaths),
+    paths: mergePaths(authPaths, userPaths, secondFactorPaths, passkeyPaths, recoveryPaths, sessionPaths, keyPaths, notePaths, adminPaths, operationPaths),
   })
 }
 

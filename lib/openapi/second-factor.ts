@@ -1,7 +1,7 @@
 // Two-step sign-in and step-up: a user's own second factor (TOTP and recovery codes), and
 // confirming who they are again before an action that needs a fresh sign-in. The sign-in's second
-// step is the token endpoint's third grant (./auth.ts); an admin's reset of another user's second
-// factor is in ./admin.ts.
+// step is the token endpoint's third grant (./auth.ts); passkeys, the other kind of second factor,
+// are in ./passkeys.ts; an admin's reset of another user's second factor is in ./admin.ts.
 import { z } from 'zod'
 import type { ZodOpenApiPathsObject } from 'zod-openapi'
 import type { TotpSetup } from '../signin/mfa'
@@ -47,15 +47,15 @@ export const secondFactorPaths: ZodOpenApiPathsObject = {
     }),
     delete: operation({
       id: 'turnOffTotp',
-      summary: 'Turn two-step sign-in off',
-      description: 'The recovery codes go too; a verified email is told.',
+      summary: 'Turn TOTP off',
+      description: 'The recovery codes go too; a verified email is told. Passkeys stay.',
       tags: ['second factor'],
       access: 'session',
       method: 'delete',
       fresh: true,
       responses: {
-        '204': noContent('Off: the password alone signs in from now on.'),
-        '409': problem('Two-step sign-in is not on, or MFA_REQUIRED makes this account keep it.'),
+        '204': noContent('Off: the password alone signs in from now on, unless the account has a passkey.'),
+        '409': problem('TOTP is not on, or MFA_REQUIRED makes this account keep a second factor and it has no passkey.'),
       },
     }),
   },
@@ -99,7 +99,8 @@ export const secondFactorPaths: ZodOpenApiPathsObject = {
       summary: 'Confirm it is you (step-up): the session counts as a fresh sign-in again',
       description:
         'For the actions that answer 403 `reauth_required`: repeat them afterwards, within REAUTH_MAX_AGE_MINUTES. ' +
-        'A user with two-step sign-in gives `otp` (a TOTP code or a recovery code; the password alone is refused), others `password`. ' +
+        'A user with a second factor gives `otp` (a TOTP code or a recovery code) or `passkey` (the browser\'s answer to `POST /api/users/me/reauth/options`); ' +
+        'the password alone is refused. Others give `password`. ' +
         'No new tokens; never with a personal access token. Wrong answers count toward the account\'s 100-failure lock-out; once it holds, ' +
         'step-ups answer 403 until a full sign-in from a browser the account has used before (or an admin) ends it.',
       tags: ['second factor'],
@@ -109,8 +110,12 @@ export const secondFactorPaths: ZodOpenApiPathsObject = {
       body: ReauthSchema,
       responses: {
         '204': noContent("Confirmed: the session's auth_time is now, its amr how it was proved."),
-        '400': problem('Incorrect password, a wrong code, or the wrong kind of proof (a code is needed where two-step sign-in is on, the password where it is off).'),
-        '429': throttled('Too many wrong passwords or codes in a window.'),
+        '400': problem(
+          'Incorrect password, a wrong code, a passkey\'s answer refused (`detail` says why), or the wrong kind of proof ' +
+          '(a code or a passkey is needed where the user has a second factor, the password where they have none).',
+        ),
+        '404': problem('A `passkey` on a production server without `APP_URL`: passkeys are off.'),
+        '429': throttled('Too many wrong passwords, codes or passkeys in a window.'),
       },
     }),
   },

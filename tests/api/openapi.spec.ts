@@ -61,7 +61,7 @@ test('the contract check refuses what the document does not say', async () => {
   const base = (await import('../helpers')).BASE_URL
   const user = { id: 1, username: 'alice', email: null, email_verified: false, full_name: null, disabled: false, role: 'user', created_at: '2026-01-01T00:00:00.000Z' }
   const answer = (status: number, body: unknown) => Response.json(body, { status })
-  const mfa = { totp: false, recovery_codes_left: 0, required: false }
+  const mfa = { totp: false, recovery_codes_left: 0, passkeys: 0, required: false }
   const stale = { error: 'reauth_required', detail: 'Confirm it is you', max_age: 600 }
   await expectDocumented(base, 'GET', `${base}/api/users/me/`, answer(200, { ...user, mfa }))
   await expectDocumented(base, 'POST', `${base}/api/keys`, answer(403, stale))
