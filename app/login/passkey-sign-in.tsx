@@ -1,0 +1,72 @@
+'use client'
+
+import { WebAuthnAbortService, browserSupportsWebAuthnAutofill } from '@simplewebauthn/browser'
+import { useEffect, useEffectEvent, useState } from 'react'
+import { readApiError } from '@/app/api-client'
+import { SecondaryButton } from '@/app/buttons'
+import { PasskeyNotice } from '@/app/passkey-notice'
+import { type PasskeySite, failureText, requestTokenWithPasskey, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
+import { FormError } from '@/app/ui'
+
+/** The server forgets a ceremony's challenge after 5 minutes: the username field's request is renewed before. */
+const AUTOFILL_RENEW_MS = 4 * 60_000
+
+async function passkeySignIn(autofill: boolean): Promise<Response> {
+  const options = fetch('/api/passkeys/options', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+  return requestTokenWithPasskey(await signWithPasskey(options, autofill))
+}
+
+/**
+ * A sign-in with a passkey alone: by the button, which opens the browser's dialog, or by picking
+ * a passkey among the username field's suggestions where the browser offers them (a conditional
+ * request, waiting from the moment the page is ready). The button's ceremony replaces the waiting
+ * request, which waits again once the button's is over.
+ */
+export function PasskeySignIn({ site, onSignedIn }: { site: PasskeySite; onSignedIn: () => void }) {
+  const place = usePasskeyPlace(site)
+  const { pending, error, setError, run } = usePasskeyAction(() => passkeySignIn(false), onSignedIn)
+  const [round, setRound] = useState(0)
+  const signedIn = useEffectEvent(onSignedIn)
+
+  useEffect(() => {
+    if (place !== 'here' || pending) return
+    let live = true
+    const renew = setTimeout(() => setRound((count) => count + 1), AUTOFILL_RENEW_MS)
+    void (async () => {
+      if (!(await browserSupportsWebAuthnAutofill())) return
+      // Again after a refusal (a removed passkey picked, say), which is shown: the user may pick another.
+      while (live) {
+        let response: Response
+        try {
+          response = await passkeySignIn(true)
+        } catch (error) {
+          if (live) setError(failureText(error))
+          return
+        }
+        if (response.ok) return signedIn()
+        const message = (await readApiError(response)).message
+        if (live) setError(message)
+      }
+    })()
+    return () => {
+      live = false
+      clearTimeout(renew)
+      WebAuthnAbortService.cancelCeremony()
+    }
+  }, [place, pending, round, setError])
+
+  // Where passkeys cannot work, the sign-in page says so only when the user can do something about it: open the right address.
+  if (place === 'elsewhere') return <PasskeyNotice site={site} place={place} />
+  if (place !== 'here') return null
+  return (
+    <div className="space-y-3">
+      <p className="flex items-center gap-3 text-sm text-gray-600 before:h-px before:flex-1 before:bg-gray-200 after:h-px after:flex-1 after:bg-gray-200">or</p>
+      <FormError message={error} />
+      <div className="flex justify-center">
+        <SecondaryButton pending={pending} onClick={run}>
+          {pending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+        </SecondaryButton>
+      </div>
+    </div>
+  )
+}
