@@ -95,6 +95,7 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
     case 'passkey_added':
     case 'passkey_renamed':
     case 'passkey_removed':
+    case 'passkey_counter_regressed':
       return typeof detail.name === 'string' ? `${KIND_LABELS[kind]}: ${detail.name}` : KIND_LABELS[kind]
     case 'key_rejected':
       return `${KIND_LABELS[kind]}${timesText(detail)}`

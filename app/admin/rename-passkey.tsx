@@ -33,7 +33,7 @@ function RenameForm({ id, passkey, onDone }: { id: string; passkey: Passkey; onD
       <h2 id={`${id}-heading`} className="text-lg font-semibold">
         Rename the passkey
       </h2>
-      <p id={`${id}-why`} className="text-sm text-gray-700">
+      <p id={`${id}-why`} className="text-sm wrap-anywhere text-gray-700">
         A name that tells you which device or password manager holds “{passkey.name}”.
       </p>
       <FormError message={error !== null && fieldError === undefined ? error.message : null} />
