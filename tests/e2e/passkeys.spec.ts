@@ -247,7 +247,10 @@ test.describe('on a server at localhost where a sign-in is fresh for 3 s', () =>
     second ??= await staleServer(3213, { APP_URL: localhostUrl(3212) })
     const finishedThere: number[] = []
     const toSecond = async (route: Route) => {
-      const response = await route.fetch({ url: second!.url + new URL(route.request().url()).pathname })
+      // Playwright's copy of the request lacks the Sec-Fetch-Site the browser sent (same-origin, a
+      // fetch of the page's own), which a load balancer passes on and the cross-site check reads.
+      const headers = { ...route.request().headers(), 'sec-fetch-site': 'same-origin' }
+      const response = await route.fetch({ url: second!.url + new URL(route.request().url()).pathname, headers })
       finishedThere.push(response.status())
       await route.fulfill({ response })
     }
