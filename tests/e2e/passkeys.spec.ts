@@ -1,8 +1,8 @@
 import type { Page, Route } from '@playwright/test'
 import { expect, test } from '../fixtures'
-import { PASSWORD, enrolTotp, logIn, signUp } from '../helpers'
+import { PASSWORD, enrolTotp, logIn, signUp, uniqueName } from '../helpers'
 import type { ExtraServer } from '../servers'
-import { signIn, submitSignIn } from './browser'
+import { searchUsers, signIn, submitSignIn } from './browser'
 import { addAuthenticator, heldCredentials, holdCredential, localhostUrl, passkeyServer, withoutAutofill } from './passkey-browser'
 import { staleServer, waitUntilStale } from './second-factor'
 
@@ -198,7 +198,9 @@ test.describe('on a server at localhost', () => {
   })
 })
 
-test.describe('on a server at localhost where a sign-in is fresh for 3 s', () => {
+test.describe('on a server at localhost where a sign-in is fresh for 3 s, and admins must use two-step sign-in', () => {
+  const admin = uniqueName('passkey_admin')
+  const settings = { APP_URL: localhostUrl(3212), MFA_REQUIRED: 'admins' }
   let server: ExtraServer
   let second: ExtraServer | undefined
   test.use({ baseURL: localhostUrl(3212) })
@@ -206,7 +208,7 @@ test.describe('on a server at localhost where a sign-in is fresh for 3 s', () =>
   test.describe.configure({ mode: 'default' })
   test.beforeAll(async () => {
     test.setTimeout(120_000)
-    server = await staleServer(3212, { APP_URL: localhostUrl(3212) })
+    server = await staleServer(3212, settings, admin)
   })
 
   test.afterAll(async () => Promise.all([server?.stop(), second?.stop()]))
@@ -240,11 +242,47 @@ test.describe('on a server at localhost where a sign-in is fresh for 3 s', () =>
     await expect(page.getByTestId('activity-item').filter({ hasText: 'Identity confirmed with a passkey' })).toHaveCount(1)
   })
 
+  test("an admin held back by MFA_REQUIRED satisfies it with a passkey, and resets a user's passkeys from the directory", async ({ page, browser }) => {
+    test.slow()
+    await withoutAutofill(page)
+    await addAuthenticator(page)
+    await signIn(page, admin)
+    await expect(page.getByRole('heading', { level: 2 }), 'the set-ups only').toHaveText(['Set up two-step sign-in', 'Passkeys'])
+    await expect(page.locator('#two-step')).toContainText('set up an authenticator app, or add a passkey below, to carry on')
+    await addFirstPasskeyWhenStale(page)
+    await expect(page.getByRole('region', { name: 'Users' }), 'the whole page, an admin’s').toBeVisible()
+    await expect(passkeysSection(page).getByRole('status'), 'the notice stays on screen').toContainText('Your password alone no longer signs you in')
+
+    // A user with a passkey, in another browser.
+    const user = await signUp({}, server.url)
+    const other = await browser.newContext({ baseURL: localhostUrl(3212) })
+    const userPage = await other.newPage()
+    await addAuthenticator(userPage)
+    await signIn(userPage, user.username)
+    await addFirstPasskeyWhenStale(userPage)
+    await other.close()
+
+    const users = await searchUsers(page, user.username)
+    const row = users.getByTestId('directory-row').filter({ hasText: user.username })
+    await expect(row).toContainText('Passkey')
+    await row.getByRole('button', { name: `Reset two-step sign-in ${user.username}` }).click()
+    const ask = page.getByRole('dialog', { name: `Reset two-step sign-in for ${user.username}?` })
+    await expect(ask).toContainText('authenticator app, recovery codes and passkeys stop working')
+    await ask.getByRole('button', { name: `Reset two-step sign-in for ${user.username}` }).click()
+    // The admin's own sign-in is stale by now: their passkey confirms it is them.
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' })
+    await dialog.getByRole('button', { name: 'Use a passkey' }).click()
+    await expect(users.getByRole('status').filter({ hasText: `Two-step sign-in is off for ${user.username}` })).toBeVisible()
+    await expect(row).not.toContainText('Passkey')
+    // Their password alone signs in again (logIn expects a 200).
+    await logIn(user.username, PASSWORD, server.url)
+  })
+
   test('a ceremony begun on one server is finished on another, on one PostgreSQL database', async ({ page }) => {
     test.skip(process.env.DATABASE_URL === undefined, 'two processes cannot share the embedded store (PGlite): this needs PostgreSQL')
     test.setTimeout(120_000)
     // A second instance behind the same address, as behind a load balancer.
-    second ??= await staleServer(3213, { APP_URL: localhostUrl(3212) })
+    second ??= await staleServer(3213, settings)
     const finishedThere: number[] = []
     const toSecond = async (route: Route) => {
       // Playwright's copy of the request lacks the Sec-Fetch-Site the browser sent (same-origin, a
