@@ -1,5 +1,7 @@
 import {
   type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
   WebAuthnError,
   browserSupportsWebAuthn,
@@ -24,7 +26,7 @@ class Stopped extends Error {
 }
 
 /** Said when the user closed the browser's dialog, or let it time out: nothing is wrong. */
-export const CANCELLED = 'No passkey was used: the request was cancelled or timed out. Try again when you are ready.'
+const CANCELLED = 'No passkey was used: the request was cancelled or timed out. Try again when you are ready.'
 
 function ceremonyFailure(error: unknown): Stopped {
   if (error instanceof WebAuthnError && error.code === 'ERROR_CEREMONY_ABORTED') return new Stopped(null)
@@ -53,7 +55,7 @@ async function optionsFrom<T>(options: Promise<Response>): Promise<T> {
  * ceremony ends this one (simplewebauthn aborts it), which then stops silently.
  */
 export async function signWithPasskey(options: Promise<Response>, autofill = false): Promise<AuthenticationResponseJSON> {
-  const optionsJSON = await optionsFrom<Parameters<typeof startAuthentication>[0]['optionsJSON']>(options)
+  const optionsJSON = await optionsFrom<PublicKeyCredentialRequestOptionsJSON>(options)
   try {
     return await startAuthentication({ optionsJSON, useBrowserAutofill: autofill })
   } catch (error) {
@@ -63,12 +65,18 @@ export async function signWithPasskey(options: Promise<Response>, autofill = fal
 
 /** Makes a passkey for the options `options` answers with. */
 export async function createPasskey(options: Promise<Response>): Promise<RegistrationResponseJSON> {
-  const optionsJSON = await optionsFrom<Parameters<typeof startRegistration>[0]['optionsJSON']>(options)
+  const optionsJSON = await optionsFrom<PublicKeyCredentialCreationOptionsJSON>(options)
   try {
     return await startRegistration({ optionsJSON })
   } catch (error) {
     throw ceremonyFailure(error)
   }
+}
+
+/** The options of a passkey sign-in: with no username, or the second step of the password sign-in `mfaToken` names. */
+export function signInOptions(mfaToken?: string): Promise<Response> {
+  const body = mfaToken === undefined ? {} : { mfa_token: mfaToken }
+  return fetch('/api/passkeys/options', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
 }
 
 /** The second half of a sign-in: the passkey grant of /api/token, after the password step when `mfaToken` is given. */

@@ -115,7 +115,7 @@ function AddHere({ site, onAdded }: { site: PasskeySite; onAdded: (name: string)
 
 function PasskeyTable({ passkeys, onRename, onRemove }: { passkeys: Passkey[]; onRename: (passkey: Passkey) => void; onRemove: (passkey: Passkey) => void }) {
   return (
-    <Table label="Your passkeys" columns={['Name', 'Created', 'Last used', 'Kept', '']}>
+    <Table label="Your passkeys" columns={['Name', 'Created', 'Last used', 'Stored', '']}>
       {passkeys.map((passkey) => (
         <Row key={passkey.id} testId="passkey-row">
           <Cell label="Name">
@@ -125,7 +125,7 @@ function PasskeyTable({ passkeys, onRename, onRemove }: { passkeys: Passkey[]; o
             <LocalTime iso={new Date(passkey.created_at).toISOString()} />
           </Cell>
           <Cell label="Last used">{passkey.last_used_at === null ? 'Never' : <LocalTime iso={new Date(passkey.last_used_at).toISOString()} style="relative" />}</Cell>
-          <Cell label="Kept">
+          <Cell label="Stored">
             <span title={passkey.synced ? 'Backed up, in a password manager or your devices’ keychain' : 'Bound to the one device that made it'}>
               {passkey.synced ? 'Synced' : 'This device only'}
             </span>

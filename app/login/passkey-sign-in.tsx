@@ -5,15 +5,14 @@ import { useEffect, useEffectEvent, useState } from 'react'
 import { readApiError } from '@/app/api-client'
 import { SecondaryButton } from '@/app/buttons'
 import { PasskeyNotice } from '@/app/passkey-notice'
-import { type PasskeySite, failureText, requestTokenWithPasskey, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
+import { type PasskeySite, failureText, requestTokenWithPasskey, signInOptions, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
 import { FormError } from '@/app/ui'
 
 /** The server forgets a ceremony's challenge after 5 minutes: the username field's request is renewed before. */
 const AUTOFILL_RENEW_MS = 4 * 60_000
 
 async function passkeySignIn(autofill: boolean): Promise<Response> {
-  const options = fetch('/api/passkeys/options', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
-  return requestTokenWithPasskey(await signWithPasskey(options, autofill))
+  return requestTokenWithPasskey(await signWithPasskey(signInOptions(), autofill))
 }
 
 /**

@@ -4,7 +4,7 @@ import { field, requestTokenWithCode, useApiForm } from '@/app/api-client'
 import { LinkButton, SecondaryButton, SubmitButton } from '@/app/buttons'
 import { CodeField } from '@/app/code-field'
 import { PasskeyNotice } from '@/app/passkey-notice'
-import { type PasskeySite, requestTokenWithPasskey, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
+import { type PasskeySite, requestTokenWithPasskey, signInOptions, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
 import { FormError } from '@/app/ui'
 
 /** A second factor an account can answer the second step with, as the API names it. */
@@ -54,10 +54,7 @@ export function SecondStep({
 
 function PasskeyStep({ site, mfaToken, autoFocus, onSignedIn }: { site: PasskeySite; mfaToken: string; autoFocus: boolean; onSignedIn: () => void }) {
   const place = usePasskeyPlace(site)
-  const { pending, error, run } = usePasskeyAction(async () => {
-    const options = fetch('/api/passkeys/options', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mfa_token: mfaToken }) })
-    return requestTokenWithPasskey(await signWithPasskey(options), mfaToken)
-  }, onSignedIn)
+  const { pending, error, run } = usePasskeyAction(async () => requestTokenWithPasskey(await signWithPasskey(signInOptions(mfaToken)), mfaToken), onSignedIn)
   if (place !== null && place !== 'here') return <PasskeyNotice site={site} place={place} />
   return (
     <div className="space-y-3">
