@@ -16,7 +16,7 @@ export function PasskeyNotice({ site, place }: { site: PasskeySite; place: Exclu
   return (
     <p className="text-sm text-gray-700">
       Passkeys work only at this server’s own address:{' '}
-      <a href={there} className="font-medium break-all text-indigo-700 underline hover:text-indigo-900">
+      <a href={there} className="font-medium wrap-anywhere text-indigo-700 underline hover:text-indigo-900">
         {site.origin}
       </a>
       . Open this page there to use one.

@@ -78,3 +78,8 @@ export function FormNotice({ message }: { message: string }) {
     </p>
   )
 }
+
+/** "or" on a line across the form: between two ways of doing one thing (a password, a passkey). */
+export function OrDivider() {
+  return <p className="flex items-center gap-3 text-sm text-gray-600 before:h-px before:flex-1 before:bg-gray-200 after:h-px after:flex-1 after:bg-gray-200">or</p>
+}

@@ -6,7 +6,7 @@ import { readApiError } from '@/app/api-client'
 import { SecondaryButton } from '@/app/buttons'
 import { PasskeyNotice } from '@/app/passkey-notice'
 import { type PasskeySite, failureText, requestTokenWithPasskey, signInOptions, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
-import { FormError } from '@/app/ui'
+import { FormError, OrDivider } from '@/app/ui'
 
 /** The server forgets a ceremony's challenge after 5 minutes: the username field's request is renewed before. */
 const AUTOFILL_RENEW_MS = 4 * 60_000
@@ -56,7 +56,7 @@ export function PasskeySignIn({ site, onSignedIn }: { site: PasskeySite; onSigne
   if (place !== 'here') return null
   return (
     <div className="space-y-3">
-      <p className="flex items-center gap-3 text-sm text-gray-600 before:h-px before:flex-1 before:bg-gray-200 after:h-px after:flex-1 after:bg-gray-200">or</p>
+      <OrDivider />
       <FormError message={error} />
       <div className="flex justify-center">
         <SecondaryButton pending={pending} onClick={run}>

@@ -5,7 +5,7 @@ import { LinkButton, SecondaryButton, SubmitButton } from '@/app/buttons'
 import { CodeField } from '@/app/code-field'
 import { PasskeyNotice } from '@/app/passkey-notice'
 import { type PasskeySite, requestTokenWithPasskey, signInOptions, signWithPasskey, usePasskeyAction, usePasskeyPlace } from '@/app/passkeys'
-import { FormError } from '@/app/ui'
+import { FormError, OrDivider } from '@/app/ui'
 
 /** A second factor an account can answer the second step with, as the API names it. */
 export type SecondFactor = 'passkey' | 'otp'
@@ -44,6 +44,7 @@ export function SecondStep({
         <p className="text-sm text-gray-700">{INTRO[passkey && otp ? 'both' : passkey ? 'passkey' : 'otp']}</p>
       </div>
       {passkey ? <PasskeyStep site={passkeys} mfaToken={challenge.mfaToken} autoFocus={!otp} onSignedIn={onSignedIn} /> : null}
+      {passkey && otp ? <OrDivider /> : null}
       {otp ? <CodeStep mfaToken={challenge.mfaToken} onSignedIn={onSignedIn} /> : null}
       <p className="text-center">
         <LinkButton onClick={onStartAgain}>Start again</LinkButton>

@@ -99,6 +99,15 @@ test.describe('on a server at localhost', () => {
     await expect(page.getByTestId('activity-item').first()).toHaveText(/^Signed in with the password and a passkey/)
   })
 
+  test('opened at 127.0.0.1, /login says where passkeys work instead of offering a button that cannot', async ({ page }) => {
+    const atAddress = `http://127.0.0.1:${new URL(localhostUrl(3211)).port}/login?next=%2Fadmin`
+    await page.goto(atAddress)
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled()
+    await expect(page.getByText('Passkeys work only at this server’s own address')).toBeVisible()
+    await expect(page.getByRole('link', { name: localhostUrl(3211) })).toHaveAttribute('href', `${localhostUrl(3211)}/login?next=%2Fadmin`)
+    await expect(page.getByRole('button', { name: 'Sign in with a passkey' })).toHaveCount(0)
+  })
+
   test("the username field's suggestion signs in with the passkey the browser holds", async ({ page }) => {
     await addAuthenticator(page)
     const user = await signUp({}, server.url)
