@@ -18,9 +18,15 @@ import { UNREACHABLE, readApiError } from './api-client'
 /** What the pages need to know of the relying party (lib/signin/passkeys.ts, relyingParty()). */
 export type PasskeySite = { id: string; origin: string }
 
-/** A ceremony that ended without an answer to send: `message` for the user, or null when another ceremony replaced it. */
+/**
+ * A ceremony that ended without an answer to send: `shown` to the user, or null when another
+ * ceremony replaced it; `cancelled` when the browser says the user did not go on (NotAllowedError).
+ */
 class Stopped extends Error {
-  constructor(readonly shown: string | null) {
+  constructor(
+    readonly shown: string | null,
+    readonly cancelled = false,
+  ) {
     super(shown ?? 'replaced')
   }
 }
@@ -30,16 +36,21 @@ const CANCELLED = 'No passkey was used: the request was cancelled or timed out. 
 
 function ceremonyFailure(error: unknown): Stopped {
   if (error instanceof WebAuthnError && error.code === 'ERROR_CEREMONY_ABORTED') return new Stopped(null)
-  if (error instanceof Error && error.name === 'NotAllowedError') return new Stopped(CANCELLED)
+  if (error instanceof Error && error.name === 'NotAllowedError') return new Stopped(CANCELLED, true)
   if (error instanceof WebAuthnError && error.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') {
     return new Stopped('This device already holds a passkey for your account: use it, or add one on another device.')
   }
   return new Stopped(`Your browser could not use a passkey${error instanceof Error ? `: ${error.message}` : '.'}`)
 }
 
-/** What to tell the user of a ceremony that threw: its reason, none for one replaced by another, or that the server was out of reach. */
-export function failureText(error: unknown): string | null {
-  return error instanceof Stopped ? error.shown : UNREACHABLE
+/**
+ * What to tell the user of a ceremony that threw: its reason, none for one replaced by another, or
+ * that the server was out of reach. `asked`: false for a request the user did not make (the
+ * username field's), of which a cancel says nothing: a browser may end one that nobody answered.
+ */
+export function failureText(error: unknown, asked = true): string | null {
+  if (!(error instanceof Stopped)) return UNREACHABLE
+  return error.cancelled && !asked ? null : error.shown
 }
 
 /** The options an API answered with, or the API's refusal as a Stopped. */

@@ -41,7 +41,8 @@ export function PasskeySignIn({ site, onSignedIn }: { site: PasskeySite; onSigne
         // A refusal (a removed passkey picked, say) is told; the button, or a reload, tries again.
         else if (live) setError((await readApiError(response)).message)
       } catch (error) {
-        if (live) setError(failureText(error))
+        const message = failureText(error, false)
+        if (live && message !== null) setError(message)
       }
     })()
     return () => {
