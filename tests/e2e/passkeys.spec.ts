@@ -253,6 +253,37 @@ test.describe('on a server at localhost where a sign-in is fresh for 3 s, and ad
     await expect(page.getByTestId('activity-item').filter({ hasText: 'Identity confirmed with a passkey' })).toHaveCount(1)
   })
 
+  test('with an authenticator app too, the step-up offers the passkey first and takes a code instead', async ({ page }) => {
+    // Two codes of the app, each of its own time step: the second may wait for the next one.
+    test.slow()
+    await withoutAutofill(page)
+    await addAuthenticator(page)
+    const user = await signUp({}, server.url)
+    const { authenticator, recoveryCodes } = await enrolTotp(await logIn(user.username, PASSWORD, server.url), server.url, PASSWORD)
+    await page.goto('/login')
+    await submitSignIn(page, user.username)
+    await page.getByLabel(APP_CODE).fill(await authenticator.nextCode())
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await expect(page).toHaveURL(/\/admin$/)
+    await waitUntilStale()
+    await passkeysSection(page).getByRole('button', { name: 'Add a passkey' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Confirm it is you' })
+    await dialog.getByRole('button', { name: 'Use a recovery code instead' }).click()
+    await dialog.getByLabel('Recovery code').fill(recoveryCodes[0]!)
+    await dialog.getByRole('button', { name: 'Confirm' }).click()
+    await expect(passkeysSection(page).getByTestId('passkey-row')).toHaveCount(1)
+
+    await waitUntilStale()
+    const tokens = page.getByRole('region', { name: 'Access tokens' })
+    await tokens.getByLabel('Name').fill('deploy')
+    await tokens.getByRole('button', { name: 'Create token' }).click()
+    await expect(dialog.getByRole('button', { name: 'Use a passkey' })).toBeFocused()
+    await dialog.getByLabel(APP_CODE).fill(await authenticator.nextCode())
+    await dialog.getByRole('button', { name: 'Confirm' }).click()
+    await expect(dialog).toBeHidden()
+    await expect(tokens.getByTestId('new-token')).toBeVisible()
+  })
+
   test("an admin held back by MFA_REQUIRED satisfies it with a passkey, and resets a user's passkeys from the directory", async ({ page, browser }) => {
     test.slow()
     await withoutAutofill(page)
