@@ -41,6 +41,10 @@ export const KIND_LABELS: Record<AuditKind, string> = {
   reauthenticated: 'Identity confirmed',
   reauth_failed: 'Identity not confirmed',
   security_notice_sent: 'Security notice mailed',
+  passkey_added: 'Passkey added',
+  passkey_renamed: 'Passkey renamed',
+  passkey_removed: 'Passkey removed',
+  passkey_counter_regressed: 'Copied passkey refused',
 }
 
 export function isAuditKind(kind: string): kind is AuditKind {

@@ -51,6 +51,10 @@ const AUDIT_KINDS = [
   'reauthenticated',
   'reauth_failed',
   'security_notice_sent',
+  'passkey_added',
+  'passkey_renamed',
+  'passkey_removed',
+  'passkey_counter_regressed',
 ] as const
 
 export type AuditKind = (typeof AUDIT_KINDS)[number]
@@ -63,7 +67,7 @@ export const AuditQuerySchema = z.object({
 })
 
 /** The kinds a user sees about their own account on /admin. */
-const OWN_KINDS: AuditKind[] = ['login_succeeded', 'login_failed', 'locked_out', 'password_changed', 'logout', 'session_ended', 'sessions_ended', 'user_disabled', 'user_enabled', 'role_changed', 'lockout_cleared', 'key_created', 'key_deleted', 'email_changed', 'email_verified', 'password_reset_requested', 'reset_link_created', 'password_reset', 'mfa_enabled', 'mfa_disabled', 'mfa_reset', 'recovery_codes_created', 'recovery_code_used', 'reauthenticated', 'reauth_failed']
+const OWN_KINDS: AuditKind[] = ['login_succeeded', 'login_failed', 'locked_out', 'password_changed', 'logout', 'session_ended', 'sessions_ended', 'user_disabled', 'user_enabled', 'role_changed', 'lockout_cleared', 'key_created', 'key_deleted', 'email_changed', 'email_verified', 'password_reset_requested', 'reset_link_created', 'password_reset', 'mfa_enabled', 'mfa_disabled', 'mfa_reset', 'recovery_codes_created', 'recovery_code_used', 'reauthenticated', 'reauth_failed', 'passkey_added', 'passkey_renamed', 'passkey_removed', 'passkey_counter_regressed']
 
 export type AuditDetail = Record<string, string | number | boolean | null>
 

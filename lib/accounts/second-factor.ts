@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm'
 import { type Tx, getDb } from '../platform/db'
-import { secondFactors } from '../platform/schema'
+import { secondFactors, users } from '../platform/schema'
+import { passkeyCount } from './passkeys'
 import { decryptSecret, encryptSecret, hashRecoveryCode } from '../credentials/totp'
 
 // Owns the `second_factors` table: a user's TOTP secret (sealed by lib/credentials/totp.ts, never
@@ -8,25 +9,36 @@ import { decryptSecret, encryptSecret, hashRecoveryCode } from '../credentials/t
 // and the hashes of their recovery codes. Every use is one atomic statement, so two requests
 // racing with the same code or recovery code cannot both win.
 
-/** What the user and the directory see of a second factor. */
-export type MfaStatus = { totp: boolean; recovery_codes_left: number }
+/**
+ * What the user and the directory see of their second factors: TOTP (with its recovery codes) and
+ * passkeys (lib/accounts/passkeys.ts). Either one makes a password sign-in ask for a second step.
+ */
+export type MfaStatus = { totp: boolean; recovery_codes_left: number; passkeys: number }
 
-/** The status as columns, for the queries of other modules that left-join `second_factors` (sessions). */
+/** The status as columns, for the queries of other modules that read `users` and left-join `second_factors` (sessions, keys). */
 export const mfaStatusColumns = {
   totp: sql<boolean>`(${secondFactors.totpEnabledAt} is not null)`.mapWith(Boolean),
   recoveryCodesLeft: sql<number>`coalesce(cardinality(${secondFactors.recoveryCodes}), 0)`.mapWith(Number),
+  passkeys: passkeyCount,
 }
 
-export function toMfaStatus(row: { totp: boolean | null; recoveryCodesLeft: number | null }): MfaStatus {
-  return { totp: row.totp === true, recovery_codes_left: row.totp === true ? (row.recoveryCodesLeft ?? 0) : 0 }
+export function toMfaStatus(row: { totp: boolean | null; recoveryCodesLeft: number | null; passkeys: number }): MfaStatus {
+  return { totp: row.totp === true, recovery_codes_left: row.totp === true ? (row.recoveryCodesLeft ?? 0) : 0, passkeys: row.passkeys }
 }
 
-export const NO_SECOND_FACTOR: MfaStatus = { totp: false, recovery_codes_left: 0 }
+export const NO_SECOND_FACTOR: MfaStatus = { totp: false, recovery_codes_left: 0, passkeys: 0 }
+
+/** Whether the user has a second factor: TOTP or a passkey. */
+export const hasSecondFactor = (mfa: { totp: boolean; passkeys: number }): boolean => mfa.totp || mfa.passkeys > 0
 
 export async function getMfaStatuses(userIds: number[]): Promise<Map<number, MfaStatus>> {
   if (userIds.length === 0) return new Map()
   const db = await getDb()
-  const rows = await db.select({ userId: secondFactors.userId, ...mfaStatusColumns }).from(secondFactors).where(inArray(secondFactors.userId, userIds))
+  const rows = await db
+    .select({ userId: users.id, ...mfaStatusColumns })
+    .from(users)
+    .leftJoin(secondFactors, eq(secondFactors.userId, users.id))
+    .where(inArray(users.id, userIds))
   return new Map(rows.map((row) => [row.userId, toMfaStatus(row)]))
 }
 

@@ -104,16 +104,16 @@ async function insertUser(input: NewUser, hashedPassword: string, client: Client
  * whether a second factor is owed after it (read with the password's row, so that the answer
  * takes the same time either way).
  */
-export type Account = { user: PublicUser; credentialsEpoch: number; totp: boolean }
+export type Account = { user: PublicUser; credentialsEpoch: number; totp: boolean; passkeys: number }
 
 // The stored hash of each Account, kept out of the object so that it never leaves this module
 // (except toward lib/credentials/password.ts) and cannot end up in a log or a response by accident.
 const storedHashes = new WeakMap<Account, string>()
 
-const accountColumns = { ...publicUserColumns, credentialsEpoch: users.credentialsEpoch, hashedPassword: users.hashedPassword, totp: mfaStatusColumns.totp }
+const accountColumns = { ...publicUserColumns, credentialsEpoch: users.credentialsEpoch, hashedPassword: users.hashedPassword, totp: mfaStatusColumns.totp, passkeys: mfaStatusColumns.passkeys }
 
-function toAccount(row: { credentialsEpoch: number; hashedPassword: string; totp: boolean } & PublicUserRow): Account {
-  const account = { user: toPublicUser(row), credentialsEpoch: row.credentialsEpoch, totp: row.totp }
+function toAccount(row: { credentialsEpoch: number; hashedPassword: string; totp: boolean; passkeys: number } & PublicUserRow): Account {
+  const account = { user: toPublicUser(row), credentialsEpoch: row.credentialsEpoch, totp: row.totp, passkeys: row.passkeys }
   storedHashes.set(account, row.hashedPassword)
   return account
 }

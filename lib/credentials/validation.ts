@@ -143,10 +143,66 @@ export const MfaGrantSchema = z.object({ mfa_token: text().min(1).max(256), otp:
 
 export const TotpConfirmSchema = z.strictObject({ otp: OtpSchema })
 
-// A step-up: the password, or a code of the second factor for a user who has one.
+// Passkeys: the browser's answers to WebAuthn ceremonies, in the JSON encoding of WebAuthn Level 3
+// (what @simplewebauthn/browser sends). Only their shape is checked here; lib/credentials/passkey.ts
+// checks what they say.
+const base64url = (max: number) => z.string().max(max, 'Too long').regex(/^[A-Za-z0-9_-]*$/, 'Must be base64url')
+const TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const
+const credentialFields = {
+  id: base64url(1024).min(1),
+  rawId: base64url(1024).min(1),
+  type: z.literal('public-key'),
+  clientExtensionResults: z.looseObject({}).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+}
+
+/** The answer to `navigator.credentials.get` (RegistrationResponseJSON's sibling, AuthenticationResponseJSON). */
+export const PasskeyAnswerSchema = z.looseObject({
+  ...credentialFields,
+  response: z.looseObject({ clientDataJSON: base64url(4096), authenticatorData: base64url(4096), signature: base64url(2048), userHandle: base64url(512).optional() }),
+})
+
+/** `POST /api/users/me/passkeys`: the answer to `navigator.credentials.create`, and a name for the passkey. */
+export const NewPasskeySchema = z.strictObject({
+  credential: z.looseObject({
+    ...credentialFields,
+    response: z.looseObject({ clientDataJSON: base64url(4096), attestationObject: base64url(8192), transports: z.array(z.enum(TRANSPORTS)).max(8).optional() }),
+  }),
+  name: name('Name', 64, true).optional(),
+})
+
+export const PasskeyNameSchema = z.strictObject({ name: name('Name', 64, true) })
+
+export const PasskeyIdSchema = z.uuid()
+
+/** `POST /api/passkeys/options`: a sign-in with no username, or (with the password step's mfa_token) its second step. */
+export const PasskeyOptionsSchema = z.strictObject({ mfa_token: text().min(1).max(256).optional() })
+
+// A passkey answering a sign-in (with an mfa_token, the second step after a password): a grant of
+// our own, its answer sent as a JSON string in the form.
+export const PASSKEY_GRANT = 'urn:passgate:params:oauth:grant-type:passkey'
+export const PasskeyGrantSchema = z.object({
+  credential: z
+    .string()
+    .max(8192)
+    .transform((value, context) => {
+      try {
+        return JSON.parse(value) as unknown
+      } catch {
+        context.addIssue({ code: 'custom', message: 'Must be the JSON of a passkey answer' })
+        return z.NEVER
+      }
+    })
+    .pipe(PasskeyAnswerSchema),
+  mfa_token: text().min(1).max(256).optional(),
+})
+
+// A step-up: the password, or for a user with a second factor a code of it or a passkey.
 export const ReauthSchema = z
-  .strictObject({ password: text().min(1, 'Enter your password').max(1024).optional(), otp: OtpSchema.optional() })
-  .refine((body) => body.password !== undefined || body.otp !== undefined, { message: 'Give "password", or "otp" when you have a second factor' })
+  .strictObject({ password: text().min(1, 'Enter your password').max(1024).optional(), otp: OtpSchema.optional(), passkey: PasskeyAnswerSchema.optional() })
+  .refine((body) => body.password !== undefined || body.otp !== undefined || body.passkey !== undefined, {
+    message: 'Give "password", or "otp" or "passkey" when you have a second factor',
+  })
 
 export const SessionIdSchema = z.uuid()
 

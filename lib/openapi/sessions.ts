@@ -12,7 +12,7 @@ const SessionSchema = z
     last_used_at: timestamp,
     expires_at: timestamp,
     auth_time: timestamp.meta({ description: 'When the user last proved who they are in this session: the sign-in, or a step-up since.' }),
-    amr: z.array(z.enum(['pwd', 'otp', 'recovery'])).meta({ description: 'How (RFC 8176): pwd a password, otp a TOTP code, recovery a recovery code.' }),
+    amr: z.array(z.enum(['pwd', 'otp', 'recovery', 'passkey'])).meta({ description: 'How (RFC 8176): pwd a password, otp a TOTP code, recovery a recovery code, passkey a passkey (which alone counts as two factors).' }),
     user_agent: z.string().nullable(),
     ip: z.string().nullable(),
     current: z.boolean().meta({ description: 'The session this request was made with.' }),

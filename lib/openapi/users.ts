@@ -25,6 +25,7 @@ export const MfaStatusSchema = z
   .strictObject({
     totp: z.boolean().meta({ description: 'True while TOTP (an authenticator app) is required at sign-in.' }),
     recovery_codes_left: z.int().meta({ description: 'Unused recovery codes.' }),
+    passkeys: z.int().meta({ description: 'Passkeys registered: each signs in on its own, and answers the second step after a password.' }),
   })
   .meta({ id: 'MfaStatus' })
 describes<z.output<typeof MfaStatusSchema>, MfaStatus>()

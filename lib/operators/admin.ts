@@ -2,6 +2,7 @@ import { recordEvent } from '../accounts/audit'
 import type { Authenticated } from '../signin/auth'
 import { LOCKOUT_FAILURES, mailSecondFactorOff, mfaRequiredFor } from '../signin/mfa'
 import { type MfaStatus, NO_SECOND_FACTOR, getMfaStatuses, removeSecondFactor } from '../accounts/second-factor'
+import { removeUserPasskeys } from '../accounts/passkeys'
 import type { Client } from '../request/client'
 import { getDb } from '../platform/db'
 import { getEnv } from '../platform/env'
@@ -193,8 +194,8 @@ export async function createResetLink(admin: Authenticated, userId: number, clie
 }
 
 /**
- * Removes another user's second factor (they lost their phone and their recovery codes): their
- * TOTP and recovery codes go, every session of theirs ends and a login in flight fails (a new
+ * Removes another user's second factors (they lost their phone and their recovery codes, or their
+ * passkeys): their TOTP, recovery codes and passkeys go, every session of theirs ends and a login in flight fails (a new
  * credentials epoch), and a verified address is told. Not one's own: the account page turns it
  * off, with a code.
  */
@@ -205,10 +206,12 @@ export async function resetSecondFactor(admin: Authenticated, userId: number, cl
     if (!(await lockEnabledAdmins(tx)).includes(admin.user.id) || !(await isSessionUsable(tx, admin.sessionId, admin.user.id))) return NO_LONGER_ADMIN
     const user = await lockUser(tx, userId)
     if (user === null) return NOT_FOUND
-    if (!(await removeSecondFactor(tx, userId))) return { ok: false, status: 409, detail: 'This user has no second factor.' }
+    const totp = await removeSecondFactor(tx, userId)
+    const passkeys = await removeUserPasskeys(tx, userId)
+    if (!totp && passkeys === 0) return { ok: false, status: 409, detail: 'This user has no second factor.' }
     await bumpCredentialsEpoch(tx, userId)
     const ended = await endUserSessions(tx, userId, 'second_factor_reset')
-    await recordEvent(tx, { kind: 'mfa_reset', actorId: admin.user.id, targetId: userId, client, detail: { sessions_ended: ended } })
+    await recordEvent(tx, { kind: 'mfa_reset', actorId: admin.user.id, targetId: userId, client, detail: { sessions_ended: ended, totp, passkeys } })
     return { ok: true, value: user }
   })
   if (!outcome.ok) return outcome

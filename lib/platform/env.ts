@@ -144,6 +144,16 @@ export function isBuilding(): boolean {
   return getEnv().NEXT_PHASE === 'phase-production-build'
 }
 
+/**
+ * The app's public origin: APP_URL, else (outside production) http://localhost:PORT; null in
+ * production without APP_URL. Mailed links and the passkeys' relying party are built from it,
+ * never from a request's Host header, which the caller chooses.
+ */
+export function appOrigin(): string | null {
+  const env = getEnv()
+  return env.APP_URL ?? (env.NODE_ENV === 'production' ? null : `http://localhost:${env.PORT ?? '3000'}`)
+}
+
 /** Where the embedded store and the development secret live (`DATA_DIR`, default `.data`). */
 export function dataPath(...parts: string[]): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), getEnv().DATA_DIR, ...parts)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import nodemailer, { type Transporter } from 'nodemailer'
-import { dataPath, getEnv } from './env'
+import { appOrigin, dataPath, getEnv } from './env'
 
 // Where mail goes. With SMTP_URL, through that server (nodemailer); without it, outside production,
 // into the development outbox (DATA_DIR/outbox, listed on /dev/outbox) so that `npm run dev` needs
@@ -105,7 +105,5 @@ export async function listOutbox(): Promise<OutboxMessage[]> {
  * Host header is never used to build a link.
  */
 export function appLink(path: '/reset-password' | '/verify-email', token: string): string {
-  const env = getEnv()
-  const base = env.APP_URL ?? (env.NODE_ENV === 'production' ? '' : `http://localhost:${env.PORT ?? '3000'}`)
-  return `${base}${path}?token=${token}`
+  return `${appOrigin() ?? ''}${path}?token=${token}`
 }

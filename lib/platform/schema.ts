@@ -208,3 +208,51 @@ export const mfaChallenges = pgTable(
   },
   (t) => [index('mfa_challenges_user_id_idx').on(t.userId), index('mfa_challenges_expires_at_idx').on(t.expiresAt)],
 )
+
+// A user's passkeys (lib/accounts/passkeys.ts): WebAuthn credentials. Only the public key and what
+// the user's list shows are kept; no attestation. A passkey signs in on its own, and is a second
+// factor after a password (docs/decisions/020-passkeys.md).
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The authenticator's credential id (base64url): one authenticator is registered once, by one user.
+    credentialId: text('credential_id').notNull(),
+    // The COSE public key, base64url.
+    publicKey: text('public_key').notNull(),
+    // The signature counter last seen: an answer whose counter is not above it is refused (a copy).
+    counter: bigint('counter', { mode: 'number' }).notNull().default(0),
+    transports: text('transports').array().notNull().default(sql`'{}'`),
+    // The authenticator's backup flags: a synced passkey (a password manager, a platform keychain)
+    // is backed up; one that cannot be is bound to its device.
+    backupEligible: boolean('backup_eligible').notNull().default(false),
+    backedUp: boolean('backed_up').notNull().default(false),
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('passkeys_credential_id_key').on(t.credentialId), index('passkeys_user_id_idx').on(t.userId)],
+)
+
+// WebAuthn ceremonies under way (lib/signin/passkeys.ts): the challenge's SHA-256, what it was
+// begun for (and by whom), for 5 minutes. In the database, so any instance finishes a ceremony
+// another began; deleted when an answer arrives, right or wrong, so each is used once.
+export const webauthnChallenges = pgTable(
+  'webauthn_challenges',
+  {
+    challengeHash: text('challenge_hash').primaryKey(),
+    // registration, sign_in (no user yet), second_step (after a password: user_id), reauth (session_id).
+    purpose: text('purpose', { enum: ['registration', 'sign_in', 'second_step', 'reauth'] }).notNull(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    sessionId: uuid('session_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('webauthn_challenges_expires_at_idx').on(t.expiresAt),
+    check('webauthn_challenges_purpose_check', sql`${t.purpose} in ('registration', 'sign_in', 'second_step', 'reauth')`),
+  ],
+)

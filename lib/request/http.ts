@@ -16,7 +16,7 @@ export function json(body: unknown, status = 200, headers?: HeadersInit): Respon
   return Response.json(body, { status, headers })
 }
 
-export function problem(status: number, detail: string, headers?: HeadersInit, extra?: Record<string, string | number>): Response {
+export function problem(status: number, detail: string, headers?: HeadersInit, extra?: Record<string, string | number | string[]>): Response {
   return json({ ...extra, detail }, status, headers)
 }
 

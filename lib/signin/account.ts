@@ -3,7 +3,10 @@ import { recordAttempt, recordEvent, recordRefusal } from '../accounts/audit'
 import type { Client } from '../request/client'
 import { setDeviceCookie } from '../request/cookies'
 import { type Tx, getDb } from '../platform/db'
-import { removeSecondFactor as deleteSecondFactor } from '../accounts/second-factor'
+import { hasSecondFactor, removeSecondFactor as deleteSecondFactor } from '../accounts/second-factor'
+import { removeUserPasskeys } from '../accounts/passkeys'
+import type { AuthenticationResponseJSON } from '../credentials/passkey'
+import { type PasskeyAnswer, checkPasskeyAnswer } from './passkeys'
 import { getEnv } from '../platform/env'
 import { endUserKeys } from './keys'
 import { hashPassword } from '../credentials/password'
@@ -186,8 +189,10 @@ export async function recoverFromTerminal(username: string, newPassword: string,
   const hashedPassword = await hashPassword(newPassword)
   return (await getDb()).transaction(async (tx) => {
     if (!(await setNewPassword(tx, account.user.id, account.credentialsEpoch, hashedPassword, 'terminal', null))) return { ok: false, reason: 'changed' } as const
-    const removed = removeSecondFactor && (await deleteSecondFactor(tx, account.user.id))
-    if (removed) await recordEvent(tx, { kind: 'mfa_reset', targetId: account.user.id, detail: { via: 'terminal' } })
+    const totp = removeSecondFactor && (await deleteSecondFactor(tx, account.user.id))
+    const passkeys = removeSecondFactor ? await removeUserPasskeys(tx, account.user.id) : 0
+    const removed = totp || passkeys > 0
+    if (removed) await recordEvent(tx, { kind: 'mfa_reset', targetId: account.user.id, detail: { via: 'terminal', totp, passkeys } })
     return { ok: true, secondFactorRemoved: removed } as const
   })
 }
@@ -195,45 +200,49 @@ export async function recoverFromTerminal(username: string, newPassword: string,
 export type ReauthResult =
   | { ok: true }
   | { ok: false; reason: 'wrong_password' | 'wrong_code' | 'code_required' | 'password_required' | 'session_ended' | 'locked_out' }
+  | Exclude<PasskeyAnswer, { ok: true }>
   | Throttled
 
 /**
  * `POST /api/users/me/reauth`, the step-up: the caller proves who they are again, and the
- * session's auth_time becomes now (its amr, how). A user with a second factor gives a code of it
- * (a recovery code too: a lost phone must not block turning it off); the password alone is not
- * enough, or a stolen session plus a phished password would do what the second factor is there
- * to stop. Wrong answers are throttled (passwords per account as for a password change, codes per
- * session and per address) and count toward the account's LOCKOUT_FAILURES; once it is reached,
- * step-ups are refused until a full sign-in ends the run: a stolen session cannot guess for the
- * 30 days it may live.
+ * session's auth_time becomes now (its amr, how). A user with a second factor answers with it: a
+ * passkey, or a TOTP code (a recovery code too: a lost phone must not block turning it off); the
+ * password alone is not enough, or a stolen session plus a phished password would do what the
+ * second factor is there to stop. Wrong answers are throttled (passwords per account as for a
+ * password change, codes per session and per address, passkeys per passkey and per address) and
+ * count toward the account's LOCKOUT_FAILURES; once it is reached, step-ups are refused until a
+ * full sign-in ends the run: a stolen session cannot guess for the 30 days it may live.
  */
-export async function reauthenticate(auth: Authenticated, proof: { password?: string; otp?: string }, client: Client): Promise<ReauthResult> {
+export async function reauthenticate(auth: Authenticated, proof: { password?: string; otp?: string; passkey?: AuthenticationResponseJSON }, client: Client): Promise<ReauthResult> {
   if (await isLockedOut(auth.user.username)) return { ok: false, reason: 'locked_out' }
-  let amr: Amr
-  if (auth.mfa.totp) {
-    if (proof.otp === undefined) return { ok: false, reason: 'code_required' }
-    const checked = await checkCode(auth.user, proof.otp, client, `otp:session:${auth.sessionId}`)
-    if (!checked.ok) {
-      if (checked.reason === 'wrong_code') await recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method: 'otp' } })
-      return checked
-    }
-    amr = checked.amr
-  } else {
-    if (proof.password === undefined) return { ok: false, reason: 'password_required' }
-    const checked = await checkCurrentPassword(auth.user, proof.password, client, 'reauth')
-    if (!checked.ok) {
-      if (checked.reason === 'wrong_password') {
-        await recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method: 'pwd' } })
-        await countFailure(auth.user, client, { username: auth.user.username })
-      }
-      return checked
-    }
-    amr = 'pwd'
-  }
+  const proved = await checkProof(auth, proof, client)
+  if (!proved.ok) return proved
   const done = await (await getDb()).transaction(async (tx) => {
-    if (!(await markReauthenticated(tx, auth.sessionId, auth.user.id, [amr]))) return false
-    await recordEvent(tx, { kind: 'reauthenticated', actorId: auth.user.id, targetId: auth.user.id, client, detail: { session_id: auth.sessionId, method: amr } })
+    if (!(await markReauthenticated(tx, auth.sessionId, auth.user.id, [proved.amr]))) return false
+    await recordEvent(tx, { kind: 'reauthenticated', actorId: auth.user.id, targetId: auth.user.id, client, detail: { session_id: auth.sessionId, method: proved.amr } })
     return true
   })
   return done ? { ok: true } : { ok: false, reason: 'session_ended' }
+}
+
+async function checkProof(auth: Authenticated, proof: { password?: string; otp?: string; passkey?: AuthenticationResponseJSON }, client: Client): Promise<{ ok: true; amr: Amr } | Exclude<ReauthResult, { ok: true }>> {
+  const failed = (method: Amr) => recordAttempt({ kind: 'reauth_failed', actorId: auth.user.id, targetId: auth.user.id, client, detail: { method } })
+  if (proof.passkey !== undefined) {
+    const answer = await checkPasskeyAnswer(proof.passkey, { purpose: 'reauth', userId: auth.user.id, sessionId: auth.sessionId }, client)
+    if (!answer.ok && answer.reason === 'refused') await failed('passkey')
+    return answer.ok ? { ok: true, amr: 'passkey' } : answer
+  }
+  if (auth.mfa.totp && proof.otp !== undefined) {
+    const checked = await checkCode(auth.user, proof.otp, client, `otp:session:${auth.sessionId}`)
+    if (!checked.ok && checked.reason === 'wrong_code') await failed('otp')
+    return checked.ok ? { ok: true, amr: checked.amr } : checked
+  }
+  if (hasSecondFactor(auth.mfa)) return { ok: false, reason: 'code_required' }
+  if (proof.password === undefined) return { ok: false, reason: 'password_required' }
+  const checked = await checkCurrentPassword(auth.user, proof.password, client, 'reauth')
+  if (!checked.ok && checked.reason === 'wrong_password') {
+    await failed('pwd')
+    await countFailure(auth.user, client, { username: auth.user.username })
+  }
+  return checked.ok ? { ok: true, amr: 'pwd' } : checked
 }

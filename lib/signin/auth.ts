@@ -6,10 +6,12 @@ import { getEnv } from '../platform/env'
 import { problem, tooManyRequests } from '../request/http'
 import { lookUpKey, looksLikeKey, markKeyUsed } from './keys'
 import { type AuditDetail, deleteOldEvents, recordAttempt, recordEvent, recordRefusal } from '../accounts/audit'
-import type { MfaStatus } from '../accounts/second-factor'
+import { type MfaStatus, hasSecondFactor } from '../accounts/second-factor'
+import type { AuthenticationResponseJSON } from '../credentials/passkey'
+import { type PasskeyAnswer, checkPasskeyAnswer } from './passkeys'
 import { hashPassword } from '../credentials/password'
 import { clearBuckets, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from '../request/rate-limit'
-import { LOCKOUT_FAILURES, checkCode, consumeChallenge, countFailure, createChallenge, failChallenge, findChallenge, mfaRequiredFor } from './mfa'
+import { type Challenge, LOCKOUT_FAILURES, checkCode, consumeChallenge, countFailure, createChallenge, failChallenge, findChallenge, isLockedOut, mfaRequiredFor } from './mfa'
 import { mailVerificationLater } from './recovery'
 import { type Amr, type SessionUser, createSession, getSessionUser, rotateRefreshToken } from './sessions'
 import {
@@ -101,14 +103,15 @@ export async function logIn(username: string, password: string, client: Client):
     clearBuckets(knownDevice ? [guesses.key] : []),
     refundAttempt([...(knownDevice ? [] : [guesses.key]), ...perAddress.map((bucket) => bucket.key)]),
   ])
-  if (account!.totp) {
+  if (hasSecondFactor(account!)) {
     // The run of failures goes on until the second step succeeds: wrong codes extend it.
     const mfaToken = await (await getDb()).transaction(async (tx) => {
       const token = await createChallenge(tx, account!.user.id, account!.credentialsEpoch, knownDevice)
       await recordEvent(tx, { kind: 'mfa_required', actorId: account!.user.id, targetId: account!.user.id, client, detail: { known_device: knownDevice } })
       return token
     })
-    return { ok: false, reason: 'mfa_required', mfaToken }
+    const methods: MfaMethod[] = [...(account!.passkeys > 0 ? (['passkey'] as const) : []), ...(account!.totp ? (['otp'] as const) : [])]
+    return { ok: false, reason: 'mfa_required', mfaToken, methods }
   }
   const rehash = checked.rehash ? await hashPassword(password) : null
   return startSession(account!, rehash, ['pwd'], knownDevice, client)
@@ -148,12 +151,11 @@ async function startSession(account: Account, rehash: string | null, amr: Amr[],
  * ended by an admin, the second factor reset). Wrong codes are throttled per user (a browser with
  * the account's device cookie apart) and per address, and count toward LOCKOUT_FAILURES.
  */
-export async function completeMfaLogIn(mfaToken: string, code: string, client: Client): Promise<LogInResult | { ok: false; reason: 'invalid_mfa_token' | 'wrong_code' }> {
-  const challenge = await findChallenge(mfaToken)
-  const account = challenge === null ? null : await getAccount(challenge.userId)
-  if (challenge === null || account === null || account.credentialsEpoch !== challenge.credentialsEpoch || account.user.disabled || !account.totp) {
-    return { ok: false, reason: 'invalid_mfa_token' }
-  }
+export async function completeMfaLogIn(mfaToken: string, code: string, client: Client): Promise<LogInResult | { ok: false; reason: 'invalid_mfa_token' | 'wrong_code' | 'no_totp' }> {
+  const pending = await findPendingSignIn(mfaToken)
+  if (pending === null) return { ok: false, reason: 'invalid_mfa_token' }
+  const { challenge, account } = pending
+  if (!account.totp) return { ok: false, reason: 'no_totp' }
   const bucket = challenge.knownDevice ? `otp:device:${account.user.id}` : `otp:user:${account.user.id}`
   const checked = await checkCode(account.user, code, client, bucket)
   if (!checked.ok) {
@@ -166,10 +168,68 @@ export async function completeMfaLogIn(mfaToken: string, code: string, client: C
   return used.ok || used.reason !== 'invalid_credentials' ? used : { ok: false, reason: 'invalid_mfa_token' }
 }
 
+/** The sign-in waiting for the second step an mfa_token names, while its user's credentials are those its password was checked under. */
+async function findPendingSignIn(mfaToken: string): Promise<{ challenge: Challenge; account: Account } | null> {
+  const challenge = await findChallenge(mfaToken)
+  const account = challenge === null ? null : await getAccount(challenge.userId)
+  if (challenge === null || account === null || account.credentialsEpoch !== challenge.credentialsEpoch || account.user.disabled) return null
+  return { challenge, account }
+}
+
+/**
+ * The passkey grant (grant_type urn:passgate:params:oauth:grant-type:passkey): an answer to a
+ * passkey ceremony (lib/signin/passkeys.ts checks it).
+ * - Without an mfa_token, a whole sign-in with no username: the passkey names its user, and the
+ *   session counts both factors (amr `passkey`). A disabled user is refused, and so is a browser
+ *   without the account's device cookie once its run of failures reached LOCKOUT_FAILURES.
+ * - With one, the second step of a password sign-in (amr `pwd passkey`): the passkey must be that
+ *   user's, and a refused answer counts against the mfa_token like a wrong code.
+ * No bcrypt either way.
+ */
+export async function logInWithPasskey(response: AuthenticationResponseJSON, mfaToken: string | undefined, client: Client): Promise<LogInResult | { ok: false; reason: 'invalid_mfa_token' } | Exclude<PasskeyAnswer, { ok: true }>> {
+  if (mfaToken !== undefined) {
+    const pending = await findPendingSignIn(mfaToken)
+    if (pending === null) return { ok: false, reason: 'invalid_mfa_token' }
+    const { challenge, account } = pending
+    const answer = await checkPasskeyAnswer(response, { purpose: 'second_step', userId: account.user.id, sessionId: null }, client)
+    if (!answer.ok) {
+      if (answer.reason === 'refused') {
+        await failChallenge(challenge)
+        await recordAttempt({ targetId: account.user.id, client, kind: 'login_failed', detail: { reason: 'passkey', problem: answer.refusal, username: account.user.username } })
+      }
+      return answer
+    }
+    const used = await startSession(account, null, ['pwd', 'passkey'], challenge.knownDevice, client, (tx) => consumeChallenge(tx, challenge))
+    return used.ok || used.reason !== 'invalid_credentials' ? used : { ok: false, reason: 'invalid_mfa_token' }
+  }
+  const answer = await checkPasskeyAnswer(response, { purpose: 'sign_in', userId: null, sessionId: null }, client)
+  if (!answer.ok) {
+    if (answer.reason === 'refused') await recordAttempt({ targetId: null, client, kind: 'login_failed', detail: { reason: 'passkey', problem: answer.refusal } })
+    return answer
+  }
+  const account = await getAccount(answer.passkey.userId)
+  if (account === null) return { ok: false, reason: 'invalid_credentials' }
+  const named = { username: account.user.username }
+  if (account.user.disabled) {
+    await recordAttempt({ targetId: account.user.id, client, kind: 'login_failed', detail: { reason: 'inactive', ...named } })
+    return { ok: false, reason: 'inactive' }
+  }
+  const device = parseDeviceCookie(await readCookie('device', client.https))
+  const knownDevice = device !== null && device.userId === account.user.id && device.credentialsEpoch === account.credentialsEpoch
+  if (!knownDevice && (await isLockedOut(account.user.username))) {
+    await recordAttempt({ targetId: account.user.id, client, kind: 'login_failed', detail: { reason: 'locked_out', ...named } })
+    return { ok: false, reason: 'locked_out' }
+  }
+  return startSession(account, null, ['passkey'], knownDevice, client)
+}
+
+/** What a password sign-in's second step can be answered with, as `mfa_methods` lists them. */
+export type MfaMethod = 'passkey' | 'otp'
+
 export type LogInResult =
   | { ok: true; tokens: TokenPair }
   | { ok: false; reason: 'invalid_credentials' | 'inactive' | 'locked_out' }
-  | { ok: false; reason: 'mfa_required'; mfaToken: string }
+  | { ok: false; reason: 'mfa_required'; mfaToken: string; methods: MfaMethod[] }
   | Throttled
 
 export type SignUpResult = { ok: true; user: PublicUser } | { ok: false; reason: 'username_taken' } | Throttled
@@ -360,7 +420,7 @@ export async function getPageSession(): Promise<(SessionUser & { sessionId: stri
  * up; a page then shows only the set-up.
  */
 export function owesSecondFactor(caller: { user: PublicUser; mfa: MfaStatus }): boolean {
-  return mfaRequiredFor(caller.user.role) && !caller.mfa.totp
+  return mfaRequiredFor(caller.user.role) && !hasSecondFactor(caller.mfa)
 }
 
 /** `GET /api/users/me`: the public user and their second factor (`required`: MFA_REQUIRED covers them). */

@@ -11,6 +11,7 @@ import {
   useRecoveryCode,
 } from '../accounts/second-factor'
 import type { PublicUser, Role } from '../accounts/users'
+import type { MfaStatus } from '../accounts/second-factor'
 import { type Tx, getDb } from '../platform/db'
 import { getEnv } from '../platform/env'
 import { mfaChallenges } from '../platform/schema'
@@ -28,7 +29,7 @@ import { isSessionUsable } from './sessions'
 type Throttled = { ok: false; reason: 'throttled'; retryAfter: number }
 
 /** A signed-in caller acting on their own second factor. */
-export type Caller = { user: PublicUser; sessionId: string }
+export type Caller = { user: PublicUser; sessionId: string; mfa: MfaStatus }
 
 /**
  * Consecutive failed sign-ins (wrong passwords and wrong codes) after which an account refuses new
@@ -206,25 +207,32 @@ export async function renewRecoveryCodes(caller: Caller, client: Client): Promis
   })
 }
 
-/** Turns TOTP off (with its recovery codes), unless MFA_REQUIRED covers the user's role; a verified address is told. */
+/**
+ * Turns TOTP off (with its recovery codes), unless MFA_REQUIRED covers the user's role and they
+ * have no passkey (their other second factor); a verified address is told.
+ */
 export async function turnOffTotp(caller: Caller, client: Client): Promise<{ ok: true } | { ok: false; reason: 'not_on' | 'required' | 'session_ended' }> {
-  if (mfaRequiredFor(caller.user.role)) return { ok: false, reason: 'required' }
+  if (mfaRequiredFor(caller.user.role) && caller.mfa.passkeys === 0) return { ok: false, reason: 'required' }
   const outcome = await (await getDb()).transaction(async (tx) => {
     if (!(await isSessionUsable(tx, caller.sessionId, caller.user.id))) return { ok: false, reason: 'session_ended' } as const
     if (!(await removeSecondFactor(tx, caller.user.id))) return { ok: false, reason: 'not_on' } as const
     await recordEvent(tx, { kind: 'mfa_disabled', actorId: caller.user.id, targetId: caller.user.id, client, detail: { method: 'totp' } })
     return { ok: true } as const
   })
-  if (outcome.ok) mailSecondFactorOff(caller.user, 'You turned two-step sign-in off', client)
+  if (outcome.ok) mailSecondFactorOff(caller.user, 'You turned your authenticator app off', client, caller.mfa.passkeys === 0)
   return outcome
 }
 
-/** Tells a verified address that the account's second factor is off (`how`: by whom). */
-export function mailSecondFactorOff(user: PublicUser, how: string, client: Client): void {
+/** Tells a verified address that the account's second factor is off (`how`: by whom; `passwordAlone`: no passkey is left either). */
+export function mailSecondFactorOff(user: PublicUser, how: string, client: Client, passwordAlone = true): void {
   mailNoticeLater(
     user,
     'Two-step sign-in was turned off',
-    [`${how}: your password alone now signs you in.`, '', 'If you did not expect this, change your password, end your other sessions and set two-step sign-in up again.'],
+    [
+      passwordAlone ? `${how}: your password alone now signs you in.` : `${how}: your passkeys still answer the second step after your password.`,
+      '',
+      'If you did not expect this, change your password, end your other sessions and set two-step sign-in up again.',
+    ],
     client,
   )
 }

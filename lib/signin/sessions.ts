@@ -23,8 +23,8 @@ export type EndReason =
   | 'password_reset'
   | 'second_factor_reset'
 
-/** How a user proved who they are (RFC 8176): a password, a TOTP code, a recovery code. */
-export type Amr = 'pwd' | 'otp' | 'recovery'
+/** How a user proved who they are (RFC 8176): a password, a TOTP code, a recovery code, a passkey. */
+export type Amr = 'pwd' | 'otp' | 'recovery' | 'passkey'
 
 /** A user has at most this many live sessions: the least recently used ends when one more begins. */
 const MAX_LIVE_SESSIONS = 50

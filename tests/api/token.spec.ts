@@ -69,7 +69,7 @@ test.describe('sign-in: POST /api/token (OAuth2 password grant)', () => {
   test('an unknown grant_type is 400 unsupported_grant_type', async () => {
     const response = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) })
     expect(response.status).toBe(400)
-    expect(await response.json()).toEqual(oauthError('unsupported_grant_type', 'grant_type must be "password", "refresh_token" or "urn:passgate:params:oauth:grant-type:mfa-otp"'))
+    expect(await response.json()).toEqual(oauthError('unsupported_grant_type', 'grant_type must be "password", "refresh_token", "urn:passgate:params:oauth:grant-type:mfa-otp" or "urn:passgate:params:oauth:grant-type:passkey"'))
   })
 
   test('JSON is 415 invalid_request: the grant is a form', async () => {

@@ -1,14 +1,16 @@
-import { type LogInResult, completeMfaLogIn, logIn, refresh } from '@/lib/signin/auth'
+import { type LogInResult, completeMfaLogIn, logIn, logInWithPasskey, refresh } from '@/lib/signin/auth'
+import { PASSKEYS_OFF, refusalDetail } from '@/lib/signin/passkeys'
 import { type Client, readClient } from '@/lib/request/client'
 import { setSessionCookies } from '@/lib/request/cookies'
 import { type FieldError, json, otherMethods, problem, readForm, route, tooManyRequests, validationProblem } from '@/lib/request/http'
 import type { TokenPair } from '@/lib/credentials/tokens'
-import { MFA_GRANT, MfaGrantSchema, PasswordGrantSchema, RefreshGrantSchema } from '@/lib/credentials/validation'
+import { MFA_GRANT, MfaGrantSchema, PASSKEY_GRANT, PasskeyGrantSchema, PasswordGrantSchema, RefreshGrantSchema } from '@/lib/credentials/validation'
 
 // RFC 6749's token endpoint, as FastAPI's tutorial serves it: the password grant (section 4.3;
-// a first-party login that scripts and the login page share), the refresh grant (section 6), and
-// the second step of a sign-in with a second factor (MFA_GRANT: the mfa_token the password grant
-// gave, and a code). Errors add RFC 6749's `error` code and `error_description` beside FastAPI's
+// a first-party login that scripts and the login page share), the refresh grant (section 6), the
+// second step of a sign-in with a second factor (MFA_GRANT: the mfa_token the password grant
+// gave, and a code), and a passkey's answer (PASSKEY_GRANT: a sign-in on its own, or with an
+// mfa_token that second step). Errors add RFC 6749's `error` code and `error_description` beside FastAPI's
 // `detail`.
 
 function tokenError(status: number, error: string, detail: string, headers?: HeadersInit): Response {
@@ -44,10 +46,12 @@ async function logInResponse(client: Client, result: LogInResult): Promise<Respo
   if (result.reason === 'inactive') return tokenError(400, 'invalid_grant', 'Inactive user')
   if (result.reason === 'locked_out') return tokenError(400, 'invalid_grant', LOCKED_OUT)
   if (result.reason === 'mfa_required') {
-    return problem(403, 'Enter a code from your authenticator app (or a recovery code) to finish signing in', undefined, {
-      error: 'mfa_required',
-      mfa_token: result.mfaToken,
-    })
+    const detail = result.methods.includes('otp')
+      ? result.methods.includes('passkey')
+        ? 'Use your passkey, or enter a code from your authenticator app (or a recovery code), to finish signing in'
+        : 'Enter a code from your authenticator app (or a recovery code) to finish signing in'
+      : 'Use your passkey to finish signing in'
+    return problem(403, detail, undefined, { error: 'mfa_required', mfa_token: result.mfaToken, mfa_methods: result.methods })
   }
   return tokenError(401, 'invalid_grant', 'Incorrect username or password', { 'WWW-Authenticate': 'Bearer' })
 }
@@ -59,7 +63,26 @@ async function mfaGrant(client: Client, form: Record<string, string>): Promise<R
   const result = await completeMfaLogIn(parsed.data.mfa_token, parsed.data.otp, client)
   if (result.ok || result.reason === 'throttled') return logInResponse(client, result)
   if (result.reason === 'wrong_code') return tokenError(400, 'invalid_grant', 'Wrong code')
+  if (result.reason === 'no_totp') return tokenError(400, 'invalid_grant', 'This account has no authenticator app: use a passkey')
   return tokenError(400, 'invalid_grant', 'Invalid or expired mfa_token: sign in again')
+}
+
+async function passkeyGrant(client: Client, form: Record<string, string>): Promise<Response> {
+  if (!form.credential) return tokenError(400, 'invalid_request', 'credential is required')
+  const parsed = PasskeyGrantSchema.safeParse(form)
+  if (!parsed.success) return validationProblem(parsed.error, form)
+  const result = await logInWithPasskey(parsed.data.credential, parsed.data.mfa_token, client)
+  if (result.ok) return logInResponse(client, result)
+  switch (result.reason) {
+    case 'refused':
+      return tokenError(400, 'invalid_grant', refusalDetail(result.refusal, result.origin))
+    case 'invalid_mfa_token':
+      return tokenError(400, 'invalid_grant', 'Invalid or expired mfa_token: sign in again')
+    case 'off':
+      return tokenError(400, 'unsupported_grant_type', PASSKEYS_OFF)
+    default:
+      return logInResponse(client, result)
+  }
 }
 
 async function refreshGrant(client: Client, form: Record<string, string>): Promise<Response> {
@@ -90,7 +113,8 @@ async function grant(request: Request): Promise<Response> {
   if (grantType === 'password') return passwordGrant(readClient(request), form.data)
   if (grantType === 'refresh_token') return refreshGrant(readClient(request), form.data)
   if (grantType === MFA_GRANT) return mfaGrant(readClient(request), form.data)
-  return tokenError(400, 'unsupported_grant_type', `grant_type must be "password", "refresh_token" or "${MFA_GRANT}"`)
+  if (grantType === PASSKEY_GRANT) return passkeyGrant(readClient(request), form.data)
+  return tokenError(400, 'unsupported_grant_type', `grant_type must be "password", "refresh_token", "${MFA_GRANT}" or "${PASSKEY_GRANT}"`)
 }
 
 export const POST = route(async (request) => withOAuthError(await grant(request)))

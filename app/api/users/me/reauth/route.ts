@@ -1,5 +1,6 @@
 import { reauthenticate } from '@/lib/signin/account'
 import { invalidToken, requireUser } from '@/lib/signin/auth'
+import { PASSKEYS_OFF, refusalDetail } from '@/lib/signin/passkeys'
 import { readClient } from '@/lib/request/client'
 import { otherMethods, parseJson, problem, route, tooManyRequests } from '@/lib/request/http'
 import { ReauthSchema } from '@/lib/credentials/validation'
@@ -21,9 +22,13 @@ export const POST = route(async (request) => {
     case 'wrong_code':
       return problem(400, 'Wrong code')
     case 'code_required':
-      return problem(400, 'Enter a code from your authenticator app or a recovery code')
+      return problem(400, auth.mfa.passkeys > 0 ? 'Confirm with your passkey or a code from your authenticator app' : 'Enter a code from your authenticator app or a recovery code')
     case 'password_required':
       return problem(400, 'Enter your password')
+    case 'refused':
+      return problem(400, refusalDetail(result.refusal, result.origin))
+    case 'off':
+      return problem(404, PASSKEYS_OFF)
     case 'session_ended':
       return invalidToken()
     case 'locked_out':
