@@ -298,7 +298,7 @@ export async function resetLink(user: User & { email: string }, count = 1, base 
 }
 
 /** A row of GET /api/audit. */
-export type AuditItem = { kind: string; actor_id: number | null; target_id: number | null; detail: Record<string, unknown> }
+export type AuditItem = { kind: string; actor_id: number | null; target_id: number | null; user_agent: string | null; detail: Record<string, unknown> }
 
 /** The audit rows about `userId` (of one `kind`, if given), newest first, as an admin reads them; fails the test unless 200. */
 export async function auditOf(adminToken: string, userId: number, kind?: string, base = BASE_URL): Promise<AuditItem[]> {
@@ -332,15 +332,20 @@ export async function addPasskey(
   return { passkey, entry: await response.json() }
 }
 
-/** The passkey grant: `credential` (sent as a JSON string unless it is one), as the second step of `mfaToken`'s sign-in if given. */
-export function passkeyGrant(credential: unknown, mfaToken?: string, base = BASE_URL): Promise<Response> {
+/**
+ * The passkey grant: `credential` (sent as a JSON string unless it is one), as the second step of
+ * `mfaToken`'s sign-in if given, with any other `headers` (a device cookie, a User-Agent).
+ */
+export function passkeyGrant(credential: unknown, { mfaToken, headers = {}, base = BASE_URL }: PasskeyGrantOptions = {}): Promise<Response> {
   const fields: Record<string, string> = { grant_type: PASSKEY_GRANT, credential: typeof credential === 'string' ? credential : JSON.stringify(credential) }
   if (mfaToken !== undefined) fields.mfa_token = mfaToken
-  return api('/api/token', { method: 'POST', body: new URLSearchParams(fields) }, base)
+  return api('/api/token', { method: 'POST', headers, body: new URLSearchParams(fields) }, base)
 }
 
-/** A passkey sign-in: options (with the mfa_token of a password step, if given), `passkey`'s answer bent by `knobs`, the grant. */
-export async function passkeySignIn(passkey: SoftPasskey, { knobs, mfaToken, base = BASE_URL }: { knobs?: Knobs; mfaToken?: string; base?: string } = {}): Promise<Response> {
-  const options = await passkeyOptions('/api/passkeys/options', mfaToken === undefined ? {} : { mfa_token: mfaToken }, undefined, base)
-  return passkeyGrant(passkey.answer(options, knobs), mfaToken, base)
+type PasskeyGrantOptions = { mfaToken?: string; headers?: Record<string, string>; base?: string }
+
+/** A passkey sign-in: options (for the mfa_token of a password step, if given), `passkey`'s answer bent by `knobs`, the grant. */
+export async function passkeySignIn(passkey: SoftPasskey, { knobs, ...grant }: PasskeyGrantOptions & { knobs?: Knobs } = {}): Promise<Response> {
+  const options = await passkeyOptions('/api/passkeys/options', grant.mfaToken === undefined ? {} : { mfa_token: grant.mfaToken }, undefined, grant.base)
+  return passkeyGrant(passkey.answer(options, knobs), grant)
 }

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto'
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
-import { expect, expectInactiveUser, oauthError, test } from '../fixtures'
+import { expect, expectFieldError, expectInactiveUser, oauthError, test } from '../fixtures'
 import {
   BASE_URL,
+  PASSKEY_GRANT,
   PASSWORD,
+  type AuditItem,
   type PasskeyEntry,
   type ProvenSession,
   type User,
@@ -14,6 +17,7 @@ import {
   cookiePair,
   enrolTotp,
   liveSessions,
+  lockOut,
   logIn,
   me,
   mfaGrant,
@@ -26,6 +30,7 @@ import {
   reauth,
   resetLink,
   signUp,
+  uniqueName,
   verifiedUser,
   withSql,
   withToken,
@@ -57,14 +62,6 @@ const PASSWORD_ALONE = 'Confirm with your passkey or a code from your authentica
 const ISO = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/)
 const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-/** A request body's `credential` as a client would send it: parsed JSON, or the text itself if it is none. */
-const asSent = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
 
 type Tokens = { access_token: string; refresh_token: string }
 
@@ -97,6 +94,17 @@ async function expectRefused(response: Response, detail: string): Promise<void> 
 /** The passkey grant refused: 400 invalid_grant with `detail`. */
 async function expectGrantRefused(response: Response, detail: string): Promise<void> {
   expect([response.status, await response.json()]).toEqual([400, oauthError('invalid_grant', detail)])
+}
+
+/**
+ * The `problem` of each login_failed row of a passkey answer sent with `headers` (a User-Agent of
+ * the test's own), newest first. A sign-in with no username is audited with no account, even for
+ * a known passkey, so they are found among all accounts' rows.
+ */
+async function passkeyRefusals(adminToken: string, headers: Record<string, string>): Promise<unknown[]> {
+  const response = await api('/api/audit?kind=login_failed', { headers: bearer(adminToken) })
+  const items = (await response.json()).items as AuditItem[]
+  return items.filter((item) => item.user_agent === headers['user-agent'] && item.detail.reason === 'passkey').map((item) => item.detail.problem)
 }
 
 /** A signed-in user with one passkey. */
@@ -183,6 +191,17 @@ test.describe('registering and managing passkeys: /api/users/me/passkeys', () =>
     expect([elsewhere.status, await elsewhere.json()]).toEqual([409, { detail: 'This passkey is already registered' }])
     expect(await passkeysOf(token)).toHaveLength(1)
     expect(await passkeysOf(other.token)).toEqual([])
+  })
+
+  test('a name is 1 to 64 characters, at registration and when renamed', async ({ session: { token } }) => {
+    const { entry } = await addPasskey(token, { name: 'x'.repeat(64) })
+    expect(entry.name).toBe('x'.repeat(64))
+    for (const name of ['', 'x'.repeat(65)]) {
+      await expectFieldError(await patchJson(`/api/users/me/passkeys/${entry.id}`, { name }, bearer(token)), ['body', 'name'])
+      const credential = new SoftPasskey(BASE_URL).register(await registrationOptions(token))
+      await expectFieldError(await postJson('/api/users/me/passkeys', { credential, name }, bearer(token)), ['body', 'name'])
+    }
+    expect(await passkeysOf(token)).toEqual([entry])
   })
 
   test('at most 10 passkeys: the 11th options are 409, and a challenge taken before the 10th cannot add an 11th', async ({ session: { token } }) => {
@@ -286,31 +305,46 @@ test.describe('signing in with a passkey: POST /api/passkeys/options, then the p
     await expectInactiveUser(await passkeySignIn(passkey))
   })
 
+  test('once the account is locked to new devices (100 failures), a passkey signs in only from a browser it signed in from before', async () => {
+    test.skip(embedded, 'sets the run of failures through a second connection: PostgreSQL only')
+    const { user, passkey } = await passkeyUser()
+    const device = cookiePair(await passkeySignIn(passkey), 'passgate_device')
+    await lockOut(user.username)
+    const refused = await passkeySignIn(passkey)
+    expect([refused.status, (await refused.json()).detail]).toEqual([400, expect.stringMatching(/^Sign-in from new devices is locked after 100 failed attempts/)])
+    expect((await passkeySignIn(passkey, { headers: { cookie: device } })).status).toBe(200)
+  })
+
   test('a missing, malformed or oversized credential is a 4xx with a detail, never a 500', async ({ session: { token } }) => {
-    const missing = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:passgate:params:oauth:grant-type:passkey' }) })
+    const missing = await api('/api/token', { method: 'POST', body: new URLSearchParams({ grant_type: PASSKEY_GRANT }) })
     expect([missing.status, await missing.json()]).toEqual([400, oauthError('invalid_request', 'credential is required')])
-    const answer = new SoftPasskey(BASE_URL).answer(await signInOptions())
-    const malformed: [string, string][] = [
-      ['not JSON', '{"id": '],
-      ['a number', '42'],
-      ['null', 'null'],
-      ['no response', JSON.stringify({ ...answer, response: undefined })],
-      ['a response of strings that are no base64url', JSON.stringify({ ...answer, response: { clientDataJSON: '***', authenticatorData: '***', signature: '***' } })],
-      ['clientDataJSON that is not JSON', JSON.stringify({ ...answer, response: { ...answer.response, clientDataJSON: 'bm90IGpzb24' } })],
-      ['oversized', JSON.stringify({ ...answer, padding: 'x'.repeat(200_000) })],
+    type Answer = { response: object }
+    const bent: [string, (answer: Answer) => unknown][] = [
+      ['not JSON', () => '{"id": '],
+      ['a number', () => 42],
+      ['null', () => null],
+      ['no response', (answer) => ({ ...answer, response: undefined })],
+      ['fields that are no base64url', (answer) => ({ ...answer, response: Object.fromEntries(Object.keys(answer.response).map((field) => [field, '***'])) })],
+      ['clientDataJSON that is not JSON', (answer) => ({ ...answer, response: { ...answer.response, clientDataJSON: Buffer.from('not json').toString('base64url') } })],
+      ['an oversized body', (answer) => ({ ...answer, padding: 'x'.repeat(20_000) })],
     ]
-    for (const [what, credential] of malformed) {
-      for (const [where, response] of [
-        ['grant', await passkeyGrant(credential)],
-        ['registration', await register(token, asSent(credential))],
-        ['step-up', await postJson('/api/users/me/reauth', { passkey: asSent(credential) }, bearer(token))],
-      ] as const) {
+    const passkey = new SoftPasskey(BASE_URL)
+    for (const [what, bend] of bent) {
+      const answers = [
+        ['grant', await passkeyGrant(bend(passkey.answer(await signInOptions())))],
+        ['registration', await register(token, bend(passkey.register(await registrationOptions(token))))],
+        ['step-up', await postJson('/api/users/me/reauth', { passkey: bend(passkey.answer(await signInOptions())) }, bearer(token))],
+      ] as const
+      for (const [where, response] of answers) {
         const body = await response.text()
         expect(response.status, `${what} at the ${where}: ${body.slice(0, 200)}`).toBeGreaterThanOrEqual(400)
         expect(response.status, `${what} at the ${where}: ${body.slice(0, 200)}`).toBeLessThan(500)
         expect(JSON.parse(body), `${what} at the ${where}`).toEqual(expect.objectContaining({ detail: expect.anything() }))
+        // Well formed but not an answer: the ceremony's own refusal.
+        if (what === 'clientDataJSON that is not JSON') expect(JSON.parse(body).detail, where).toBe(REFUSED.malformed)
       }
     }
+    expect(await passkeysOf(token)).toEqual([])
   })
 })
 
@@ -325,7 +359,7 @@ test.describe('the second step of a password sign-in, with a passkey', () => {
     expect(options.allowCredentials!.map((credential) => credential.id)).toEqual([passkey.id])
     const otp = await mfaGrant(body.mfa_token, '123456')
     expect([otp.status, await otp.json()]).toEqual([400, oauthError('invalid_grant', 'This account has no authenticator app: use a passkey')])
-    const response = await passkeyGrant(passkey.answer(options), body.mfa_token)
+    const response = await passkeyGrant(passkey.answer(options), { mfaToken: body.mfa_token })
     expect(response.status, await response.clone().text()).toBe(200)
     const { access_token } = await response.json()
     expect((await currentSession(access_token)).amr).toEqual(['pwd', 'passkey'])
@@ -396,10 +430,10 @@ test.describe('answers refused at sign-in, each with its own detail', () => {
     test.skip(embedded, 'ages the challenge from a second connection: PostgreSQL only')
     const { passkey } = await passkeyUser()
     const options = await signInOptions()
-    const hash = (await import('node:crypto')).createHash('sha256').update(Buffer.from(options.challenge, 'base64url')).digest()
-    const aged = await withSql((sql) => sql`update webauthn_challenges set expires_at = now() - interval '1 second' where challenge_hash = ${hash} returning 1`.catch(() => null))
-    // The column holding the hash is the lead's to name: when it is not challenge_hash, age every sign-in challenge not yet answered.
-    if (aged === null || aged.length === 0) await withSql((sql) => sql`update webauthn_challenges set expires_at = now() - interval '1 second' where purpose = 'signin' or user_id is null`)
+    // Stored as the SHA-256 (hex) of the challenge as sent.
+    const hash = createHash('sha256').update(options.challenge).digest('hex')
+    const aged = await withSql((sql) => sql`update webauthn_challenges set expires_at = now() - interval '1 second' where challenge_hash = ${hash}`)
+    expect(aged.count).toBe(1)
     await expectGrantRefused(await passkeyGrant(passkey.answer(options)), REFUSED.used)
   })
 
@@ -409,10 +443,10 @@ test.describe('answers refused at sign-in, each with its own detail', () => {
     // The second step of A's sign-in, answered by B's passkey.
     const aStep = await passwordStep(a.user.username)
     const aOptions = await signInOptions({ mfa_token: aStep })
-    await expectGrantRefused(await passkeyGrant(b.passkey.answer(aOptions), aStep), REFUSED.otherAccount)
+    await expectGrantRefused(await passkeyGrant(b.passkey.answer(aOptions), { mfaToken: aStep }), REFUSED.otherAccount)
     // A's second-step challenge, brought to B's second step.
     const bStep = await passwordStep(b.user.username)
-    await expectGrantRefused(await passkeyGrant(b.passkey.answer(await signInOptions({ mfa_token: await passwordStep(a.user.username) })), bStep), REFUSED.begunElsewhere)
+    await expectGrantRefused(await passkeyGrant(b.passkey.answer(await signInOptions({ mfa_token: await passwordStep(a.user.username) })), { mfaToken: bStep }), REFUSED.begunElsewhere)
     // A registration challenge, and a step-up's, answered as a sign-in.
     await expectGrantRefused(await passkeyGrant(a.passkey.answer(await registrationOptions(a.token))), REFUSED.begunElsewhere)
     await expectGrantRefused(await passkeyGrant(a.passkey.answer(await reauthOptions(a.token))), REFUSED.begunElsewhere)
@@ -421,27 +455,26 @@ test.describe('answers refused at sign-in, each with its own detail', () => {
     await expectRefused(await postJson('/api/users/me/reauth', { passkey: a.passkey.answer(elsewhere) }, bearer(a.token)), REFUSED.begunElsewhere)
   })
 
-  test('another origin, another RP ID, no user verification, an unknown passkey: refused and audited as login_failed passkey', async ({ admin }) => {
-    const { user, passkey } = await passkeyUser()
-    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { origin: EVIL_ORIGIN } }), REFUSED.wrongOrigin)
-    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { rpId: 'evil.example' } }), REFUSED.wrongRpId)
-    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { userVerified: false } }), REFUSED.unverified)
-    await expectGrantRefused(await passkeySignIn(new SoftPasskey(BASE_URL)), REFUSED.unknown)
-    const failed = (await auditOf(admin.token, user.id, 'login_failed')).map((item) => item.detail)
-    expect(failed).toHaveLength(3)
-    for (const detail of failed) expect(detail).toMatchObject({ reason: 'passkey', problem: expect.any(String) })
-    expect(failed.map((detail) => detail.problem)).toContain('wrong_origin')
-    expect((await signedIn(passkey)).access_token).toEqual(expect.any(String))
+  test('another origin, another RP ID, no user verification, an unknown passkey: refused, and audited as login_failed passkey with the problem', async ({ admin }) => {
+    const { passkey } = await passkeyUser()
+    const headers = { 'user-agent': uniqueName('refused-passkeys') }
+    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { origin: EVIL_ORIGIN }, headers }), REFUSED.wrongOrigin)
+    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { rpId: 'evil.example' }, headers }), REFUSED.wrongRpId)
+    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { userVerified: false }, headers }), REFUSED.unverified)
+    await expectGrantRefused(await passkeySignIn(new SoftPasskey(BASE_URL), { headers }), REFUSED.unknown)
+    expect(await passkeyRefusals(admin.token, headers)).toEqual(['unknown_credential', 'not_verified', 'wrong_rp', 'wrong_origin'])
+    await signedIn(passkey)
   })
 
   test("a signature counter going backwards is refused, as a copied passkey's would be, and audited", async ({ admin }) => {
     const { user, passkey, entry } = await passkeyUser()
+    const headers = { 'user-agent': uniqueName('copied-passkey') }
     await signedIn(passkey, { knobs: { counter: 10 } })
-    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { counter: 5 } }), REFUSED.counter)
-    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { counter: 10 } }), REFUSED.counter)
+    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { counter: 5 }, headers }), REFUSED.counter)
+    await expectGrantRefused(await passkeySignIn(passkey, { knobs: { counter: 10 }, headers }), REFUSED.counter)
     const regressed = await auditOf(admin.token, user.id, 'passkey_counter_regressed')
-    expect(regressed.map((item) => item.detail)).toEqual([{ passkey_id: entry.id }, { passkey_id: entry.id }])
-    expect((await auditOf(admin.token, user.id, 'login_failed')).map((item) => item.detail)).toContainEqual(expect.objectContaining({ reason: 'passkey', problem: 'counter' }))
+    expect(regressed.map((item) => item.detail)).toEqual([expect.objectContaining({ passkey_id: entry.id }), expect.objectContaining({ passkey_id: entry.id })])
+    expect(await passkeyRefusals(admin.token, headers)).toEqual(['counter', 'counter'])
     await signedIn(passkey, { knobs: { counter: 11 } })
   })
 
@@ -526,6 +559,9 @@ test('in production without APP_URL every passkey endpoint answers 404 and says 
   const token = await logIn(user.username, PASSWORD, base)
   const passkey = new SoftPasskey(base)
   const answer = passkey.answer({ challenge: 'A'.repeat(43) })
+  // The token endpoint is not the grant's alone: it says the grant is off.
+  const grant = await passkeyGrant(answer, { base })
+  expect([grant.status, await grant.json()]).toEqual([400, oauthError('unsupported_grant_type', off.detail)])
   const calls: [string, Response][] = [
     ['registration options', await postJson('/api/users/me/passkeys/options', {}, bearer(token), base)],
     ['registration', await register(token, passkey.register({ challenge: 'A'.repeat(43), user: { id: 'AAAA' } }), base)],
@@ -536,10 +572,8 @@ test('in production without APP_URL every passkey endpoint answers 404 and says 
     ['step-up options', await postJson('/api/users/me/reauth/options', {}, bearer(token), base)],
     ['step-up', await postJson('/api/users/me/reauth', { passkey: answer }, bearer(token), base)],
   ]
-  for (const [what, response] of calls) expect([response.status, await response.json()], what).toEqual([404, off])
-  // The grant is refused with the same words.
-  const grant = await passkeyGrant(answer, undefined, base)
-  expect([grant.status, await grant.json()]).toEqual([expect.any(Number), expect.objectContaining({ detail: off.detail })])
+  const answers = await Promise.all(calls.map(async ([what, response]) => [what, response.status, await response.json()]))
+  expect(answers).toEqual(calls.map(([what]) => [what, 404, off]))
   // Passwords work as ever.
   expect((await me(token, base)).status).toBe(200)
 })
