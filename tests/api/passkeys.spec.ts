@@ -36,7 +36,7 @@ import {
   withToken,
 } from '../helpers'
 import { waitForMail } from '../mailbox'
-import { type ExtraServer, freshDataDir, startServer, testPort, waitForHealth } from '../servers'
+import { type ExtraServer, freshDataDir, runCommand, startServer, testPort, waitForHealth } from '../servers'
 import { SoftPasskey } from '../webauthn'
 
 // Passkeys (WebAuthn) over the API, with no browser: a software authenticator (tests/webauthn.ts)
@@ -521,6 +521,17 @@ test.describe('recovery keeps passkeys; an admin\'s reset removes them', () => {
     expect([again.status, await again.json()]).toEqual([409, { detail: 'This user has no second factor.' }])
   })
 
+  test('user:recover --second-factor removes the passkeys too', async () => {
+    test.skip(embedded, 'runs the command beside the server: the embedded store has one user at a time')
+    const { user, passkey } = await passkeyUser()
+    const newPassword = 'a recovered passphrase'
+    const recovered = await runCommand('user-recover', [user.username, '--second-factor'], { PASSWORD: newPassword })
+    expect(recovered.code, recovered.output).toBe(0)
+    expect(recovered.output).toContain('Their second factor was removed')
+    await expectGrantRefused(await passkeySignIn(passkey), REFUSED.unknown)
+    expect(await mfaOf(await logIn(user.username, newPassword))).toMatchObject({ totp: false, passkeys: 0 })
+  })
+
   test('a passkey alone is an account\'s second factor: its reset by an admin lets the password alone sign in', async ({ admin }) => {
     const { user } = await passkeyUser()
     expect((await api(`/api/users/${user.id}/mfa`, { method: 'DELETE', headers: bearer(admin.token) })).status).toBe(204)
@@ -545,10 +556,15 @@ test('MFA_REQUIRED=all: a passkey is the second factor; added before enrolment, 
   expect((await notes(access_token)).status).toBe(200)
   const last = await removePasskey(access_token, entry.id, base)
   expect([last.status, await last.json()]).toEqual([409, { detail: 'Your account must keep a second factor: set up an authenticator app or another passkey first.' }])
-  // With a second one, the first may go.
+  // With a second one, the first may go; with TOTP, the last one may; then TOTP is the last.
   const { entry: second } = await addPasskey(access_token, { base })
   expect((await removePasskey(access_token, entry.id, base)).status).toBe(204)
   expect((await passkeysOf(access_token, base)).map((passkeyEntry) => passkeyEntry.id)).toEqual([second.id])
+  await enrolTotp(access_token, base)
+  expect((await removePasskey(access_token, second.id, base)).status).toBe(204)
+  const totpOff = await api('/api/users/me/mfa/totp', { method: 'DELETE', headers: bearer(access_token) }, base)
+  expect(totpOff.status).toBe(409)
+  expect(await mfaOf(access_token, base)).toMatchObject({ totp: true, passkeys: 0, required: true })
 })
 
 test('in production without APP_URL every passkey endpoint answers 404 and says why', async () => {
