@@ -567,29 +567,44 @@ test('MFA_REQUIRED=all: a passkey is the second factor; added before enrolment, 
   expect(await mfaOf(access_token, base)).toMatchObject({ totp: true, passkeys: 0, required: true })
 })
 
-test('in production without APP_URL every passkey endpoint answers 404 and says why', async () => {
-  const server = await ownServer(3217, { APP_URL: '', SMTP_URL: '', MAIL_FROM: '' })
-  const base = server.url
-  const off = { detail: 'Passkeys are off on this server: set APP_URL to the app\'s public address' }
-  const user = await signUp({}, base)
-  const token = await logIn(user.username, PASSWORD, base)
-  const passkey = new SoftPasskey(base)
-  const answer = passkey.answer({ challenge: 'A'.repeat(43) })
-  // The token endpoint is not the grant's alone: it says the grant is off.
-  const grant = await passkeyGrant(answer, { base })
-  expect([grant.status, await grant.json()]).toEqual([400, oauthError('unsupported_grant_type', off.detail)])
-  const calls: [string, Response][] = [
-    ['registration options', await postJson('/api/users/me/passkeys/options', {}, bearer(token), base)],
-    ['registration', await register(token, passkey.register({ challenge: 'A'.repeat(43), user: { id: 'AAAA' } }), base)],
-    ['list', await api('/api/users/me/passkeys', { headers: bearer(token) }, base)],
-    ['rename', await patchJson('/api/users/me/passkeys/00000000-0000-4000-8000-000000000000', { name: 'x' }, bearer(token), base)],
-    ['removal', await removePasskey(token, '00000000-0000-4000-8000-000000000000', base)],
-    ['sign-in options', await postJson('/api/passkeys/options', {}, {}, base)],
-    ['step-up options', await postJson('/api/users/me/reauth/options', {}, bearer(token), base)],
-    ['step-up', await postJson('/api/users/me/reauth', { passkey: answer }, bearer(token), base)],
-  ]
-  const answers = await Promise.all(calls.map(async ([what, response]) => [what, response.status, await response.json()]))
-  expect(answers).toEqual(calls.map(([what]) => [what, 404, off]))
-  // Passwords work as ever.
-  expect((await me(token, base)).status).toBe(200)
+test.describe('in production without APP_URL passkeys are off', () => {
+  const off = { detail: "Passkeys are off on this server: set APP_URL to the app's public address" }
+  const unknownId = '00000000-0000-4000-8000-000000000000'
+  let server: ExtraServer
+  let token: string
+
+  test.beforeAll(async () => {
+    server = await ownServer(3217, { APP_URL: '', SMTP_URL: '', MAIL_FROM: '' })
+    token = await logIn((await signUp({}, server.url)).username, PASSWORD, server.url)
+  })
+  test.afterAll(async () => server?.stop())
+
+  /** [what, status, body] of each answer, to compare all at once. */
+  const answersOf = (calls: [string, Response][]) => Promise.all(calls.map(async ([what, response]) => [what, response.status, await response.json()]))
+
+  test('every ceremony answers 404 and says why; the grant is unsupported, with the same words; passwords work as ever', async () => {
+    const base = server.url
+    const passkey = new SoftPasskey(base)
+    const calls: [string, Response][] = [
+      ['registration options', await postJson('/api/users/me/passkeys/options', {}, bearer(token), base)],
+      ['registration', await register(token, passkey.register({ challenge: 'A'.repeat(43), user: { id: 'AAAA' } }), base)],
+      ['sign-in options', await postJson('/api/passkeys/options', {}, {}, base)],
+      ['step-up options', await postJson('/api/users/me/reauth/options', {}, bearer(token), base)],
+    ]
+    expect(await answersOf(calls)).toEqual(calls.map(([what]) => [what, 404, off]))
+    const grant = await passkeyGrant(passkey.answer({ challenge: 'A'.repeat(43) }), { base })
+    expect([grant.status, await grant.json()]).toEqual([400, oauthError('unsupported_grant_type', off.detail)])
+    expect((await me(token, base)).status).toBe(200)
+  })
+
+  test('listing, renaming and removing passkeys, and a step-up with one, answer 404 too', async () => {
+    const base = server.url
+    const calls: [string, Response][] = [
+      ['list', await api('/api/users/me/passkeys', { headers: bearer(token) }, base)],
+      ['rename', await patchJson(`/api/users/me/passkeys/${unknownId}`, { name: 'x' }, bearer(token), base)],
+      ['removal', await removePasskey(token, unknownId, base)],
+      ['step-up', await postJson('/api/users/me/reauth', { passkey: new SoftPasskey(base).answer({ challenge: 'A'.repeat(43) }) }, bearer(token), base)],
+    ]
+    expect(await answersOf(calls)).toEqual(calls.map(([what]) => [what, 404, off]))
+  })
 })
