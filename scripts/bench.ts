@@ -11,6 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import bcrypt from 'bcryptjs'
 import { Secret, TOTP } from 'otpauth'
+import { SoftPasskey } from '../tests/webauthn'
 
 const flags = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]))
 const duration = Number(flags.duration ?? 5)
@@ -87,6 +88,8 @@ async function startServer(store: string, processes: number): Promise<Server> {
     THROTTLE_LOGIN_SUCCESS_PER_USER: '100000000',
     DATABASE_URL: store === 'postgres' ? databaseUrl : '',
     DATA_DIR: path.join(work, store),
+    // The passkeys' relying party, which the software passkey of (p) answers for.
+    APP_URL: base,
   }
   // `npm start` as package.json has it (its node flags included), without npm in between.
   const [node, ...startArgs] = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ')
@@ -274,6 +277,7 @@ end`)
     rows.push(row(store, 'e', 'bad token (401)', await measure(badToken, duration, connections), false))
     rows.push(row(store, 'f', 'no-op handler (JSON 404, same pipeline)', await measure(noOp, duration, connections), false))
     rows.push(...(await twoStepSignIns(store)))
+    rows.push(...(await passkeySignIns(store)))
     rss = rssMb(server.child.pid!)
   } finally {
     await server.stop()
@@ -350,6 +354,45 @@ async function twoStepSignIns(store: string): Promise<Row[]> {
     { store, scenario: 'm', what: `sign-in with a second factor: password grant then mfa-otp grant, one client, ${MFA_USERS} accounts`, ...latencies(whole, seconds), errors, generatorCpu: 0 },
     // Its rate as if the client sent nothing but second steps.
     { store, scenario: 'm-otp', what: 'its second step alone (the mfa-otp grant)', ...latencies(second, second.reduce((a, b) => a + b, 0) / 1000), errors, generatorCpu: 0 },
+  ]
+}
+
+const PASSKEY_SIGN_INS = 40
+
+/**
+ * (p) Sign-ins with a passkey by one client, each after the last: the options, then the passkey
+ * grant with a software passkey's answer (an ES256 signature). (p-grant) is the grant alone: a
+ * signature check and a few statements, no bcrypt.
+ */
+async function passkeySignIns(store: string): Promise<Row[]> {
+  const username = `${run}_passkey`
+  const json = { 'content-type': 'application/json' }
+  await fetch(`${base}/api/users`, { method: 'POST', headers: json, body: JSON.stringify({ username, password: PASSWORD }) })
+  const login = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ username, password: PASSWORD }) })
+  const auth = { authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}`, ...json }
+  const passkey = new SoftPasskey(base)
+  const creation = await (await fetch(`${base}/api/users/me/passkeys/options`, { method: 'POST', headers: auth })).json()
+  const added = await fetch(`${base}/api/users/me/passkeys`, { method: 'POST', headers: auth, body: JSON.stringify({ credential: passkey.register(creation) }) })
+  if (added.status !== 201) throw new Error(`passkey registration failed: ${added.status}`)
+  const whole: number[] = []
+  const grants: number[] = []
+  let errors = 0
+  const started = performance.now()
+  for (let i = 0; i < PASSKEY_SIGN_INS; i++) {
+    const sent = performance.now()
+    const options = await (await fetch(`${base}/api/passkeys/options`, { method: 'POST', headers: json, body: '{}' })).json()
+    const credential = JSON.stringify(passkey.answer(options))
+    const grantSent = performance.now()
+    const done = await fetch(`${base}/api/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'urn:passgate:params:oauth:grant-type:passkey', credential }) })
+    await done.arrayBuffer()
+    if (done.status !== 200) errors++
+    grants.push(performance.now() - grantSent)
+    whole.push(performance.now() - sent)
+  }
+  const seconds = (performance.now() - started) / 1000
+  return [
+    { store, scenario: 'p', what: 'sign-in with a passkey: options then the passkey grant, one client', ...latencies(whole, seconds), errors, generatorCpu: 0 },
+    { store, scenario: 'p-grant', what: 'its passkey grant alone', ...latencies(grants, grants.reduce((a, b) => a + b, 0) / 1000), errors, generatorCpu: 0 },
   ]
 }
 

@@ -110,7 +110,7 @@ test.describe('signing in with a second factor: POST /api/token, then the mfa-ot
     expect(step.status).toBe(403)
     expect(step.headers.get('set-cookie')).toBeNull()
     const body = await step.json()
-    expect(body).toEqual({ error: 'mfa_required', error_description: expect.any(String), detail: expect.any(String), mfa_token: expect.stringMatching(/^\S{20,}$/) })
+    expect(body).toEqual({ error: 'mfa_required', error_description: expect.any(String), detail: expect.any(String), mfa_token: expect.stringMatching(/^\S{20,}$/), mfa_methods: ['otp'] })
     expect((await sessionsOf(token)).map((s) => s.id)).toEqual(before.map((s) => s.id))
 
     const signedIn = await mfaGrant(body.mfa_token, await authenticator.nextCode())
