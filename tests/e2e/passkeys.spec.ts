@@ -205,7 +205,9 @@ test.describe('on a server at localhost', () => {
     await other.close()
 
     await page.reload()
-    await expect(page.getByTestId('activity-item').filter({ hasText: 'Copied passkey refused: original' })).toHaveCount(1)
+    const activity = page.getByTestId('activity-item')
+    await expect(activity.filter({ hasText: 'Copied passkey refused: original' })).toHaveCount(1)
+    await expect(activity.filter({ hasText: 'Passkey refused at sign-in: its signature counter went backwards, as a copy’s would' })).toHaveCount(1)
   })
 })
 
