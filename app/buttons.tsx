@@ -3,17 +3,17 @@
 import type { ReactNode } from 'react'
 import { useHydrated } from './use-hydrated'
 
-type ButtonProps = { pending: boolean; children: ReactNode; className: string } & (
+type ButtonProps = { pending: boolean; children: ReactNode; className: string; autoFocus?: boolean } & (
   | { type: 'submit'; onClick?: never }
   | { type: 'button'; onClick: () => void }
 )
 
 // Disabled until hydrated, so a click that came before the page's script is never lost, and while
 // a request is pending, so a form is not sent twice.
-function Button({ pending, children, className, type, onClick }: ButtonProps) {
+function Button({ pending, children, className, type, onClick, autoFocus }: ButtonProps) {
   const hydrated = useHydrated()
   return (
-    <button type={type} onClick={onClick} disabled={!hydrated || pending} aria-busy={pending} className={className}>
+    <button type={type} onClick={onClick} disabled={!hydrated || pending} aria-busy={pending} autoFocus={autoFocus} className={className}>
       {children}
     </button>
   )
@@ -31,12 +31,14 @@ export function SubmitButton({ pending, inline = false, children }: { pending: b
   )
 }
 
-export function SecondaryButton({ pending, onClick, children }: { pending: boolean; onClick: () => void; children: ReactNode }) {
+/** `autoFocus` where it is the one thing to do in a part of the page that just appeared (a dialog, a step). */
+export function SecondaryButton({ pending, onClick, autoFocus, children }: { pending: boolean; onClick: () => void; autoFocus?: boolean; children: ReactNode }) {
   return (
     <Button
       type="button"
       pending={pending}
       onClick={onClick}
+      autoFocus={autoFocus}
       className="rounded-md border border-gray-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-gray-100 focus:ring-2 focus:ring-indigo-500 focus:outline-none disabled:opacity-60"
     >
       {children}

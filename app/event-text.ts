@@ -56,7 +56,16 @@ type Described = Pick<AuditEntry, 'kind' | 'detail' | 'target_id'>
 /** One event in a few words: "Wrong password", "Made admin", "All sessions ended (3)". */
 export function describeEvent({ kind, detail, target_id }: Described): string {
   switch (kind) {
+    case 'login_succeeded':
+      if (detail.amr === 'passkey') return 'Signed in with a passkey'
+      if (detail.amr === 'pwd passkey') return 'Signed in with the password and a passkey'
+      return KIND_LABELS[kind]
     case 'login_failed':
+      // A passkey not registered here names no account: it is no unknown username.
+      if (detail.reason === 'passkey') {
+        const why = typeof detail.problem === 'string' && Object.hasOwn(PASSKEY_PROBLEMS, detail.problem) ? `: ${PASSKEY_PROBLEMS[detail.problem]}` : ''
+        return `Passkey refused at sign-in${why}`
+      }
       if (target_id === null) return 'Sign-in with an unknown username'
       if (detail.reason === 'inactive') return 'Sign-in refused: account disabled'
       if (detail.reason === 'credentials_changed') return 'Sign-in refused: the password had just changed'
@@ -83,6 +92,10 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
         : KIND_LABELS[kind]
     case 'key_created':
     case 'key_deleted':
+    case 'passkey_added':
+    case 'passkey_renamed':
+    case 'passkey_removed':
+    case 'passkey_counter_regressed':
       return typeof detail.name === 'string' ? `${KIND_LABELS[kind]}: ${detail.name}` : KIND_LABELS[kind]
     case 'key_rejected':
       return `${KIND_LABELS[kind]}${timesText(detail)}`
@@ -90,6 +103,7 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
       return typeof detail.left === 'number' ? `${KIND_LABELS[kind]} (${detail.left} left)` : KIND_LABELS[kind]
     case 'reauthenticated':
     case 'reauth_failed': {
+      if (detail.method === 'passkey') return kind === 'reauthenticated' ? 'Identity confirmed with a passkey' : 'Identity not confirmed: passkey refused'
       const how = detail.method === 'pwd' ? 'password' : detail.method === 'otp' ? 'code' : detail.method === 'recovery' ? 'recovery code' : null
       if (how === null) return KIND_LABELS[kind]
       return kind === 'reauthenticated' ? `Identity confirmed with the ${how}` : `Identity not confirmed: wrong ${how}`
@@ -99,6 +113,19 @@ export function describeEvent({ kind, detail, target_id }: Described): string {
     default:
       return isAuditKind(kind) ? KIND_LABELS[kind] : kind
   }
+}
+
+/** Why a passkey was refused at sign-in (the `problem` of lib/signin/passkeys.ts's refusals). */
+const PASSKEY_PROBLEMS: Record<string, string> = {
+  counter: 'its signature counter went backwards, as a copy’s would',
+  unknown_credential: 'not registered here',
+  other_account: 'it belongs to another account',
+  wrong_origin: 'it answered for another site',
+  wrong_rp: 'it belongs to another site',
+  not_verified: 'no PIN, fingerprint or face',
+  expired: 'the request had expired or was used',
+  foreign: 'the request was begun for another account',
+  malformed: 'not a valid answer',
 }
 
 /** What a throttle refused, from its audit detail. */

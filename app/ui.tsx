@@ -65,7 +65,7 @@ export function Field({ label, name, error, hint, ...input }: FieldProps) {
 export function FormError({ message }: { message: string | null }) {
   if (message === null) return null
   return (
-    <p role="alert" data-testid="form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+    <p role="alert" data-testid="form-error" className="rounded-md bg-red-50 px-3 py-2 text-sm wrap-anywhere text-red-700">
       {message}
     </p>
   )
@@ -73,8 +73,13 @@ export function FormError({ message }: { message: string | null }) {
 
 export function FormNotice({ message }: { message: string }) {
   return (
-    <p role="status" className="rounded-md bg-green-50 px-3 py-2 text-sm text-green-800">
+    <p role="status" className="rounded-md bg-green-50 px-3 py-2 text-sm wrap-anywhere text-green-800">
       {message}
     </p>
   )
+}
+
+/** "or" on a line across the form: between two ways of doing one thing (a password, a passkey). */
+export function OrDivider() {
+  return <p className="flex items-center gap-3 text-sm text-gray-600 before:h-px before:flex-1 before:bg-gray-200 after:h-px after:flex-1 after:bg-gray-200">or</p>
 }

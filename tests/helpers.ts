@@ -7,6 +7,7 @@ import { PASSWORD, ROOT_ADMIN } from './constants'
 import { expectDocumented } from './contract'
 import { lockoutKey } from '../lib/request/rate-limit'
 import { tokenIn, uniqueEmail, waitForMail } from './mailbox'
+import { type Knobs, SoftPasskey } from './webauthn'
 
 export { PASSWORD, ROOT_ADMIN }
 
@@ -288,4 +289,63 @@ export async function verifiedUser(base = BASE_URL): Promise<User & { email: str
   const confirmed = await postJson('/api/email-verification/confirm', { token: tokenIn(mail, '/verify-email') }, {}, base)
   expect(confirmed.status, await confirmed.clone().text()).toBe(204)
   return { ...user, email }
+}
+
+/** Asks for a password reset by mail for `user` and gives the token of the `count`-th link received. */
+export async function resetLink(user: User & { email: string }, count = 1, base = BASE_URL): Promise<string> {
+  expect((await postJson('/api/password-reset', { username: user.username }, {}, base)).status).toBe(202)
+  return tokenIn(await waitForMail(user.email, { subject: /Reset your password/, count }), '/reset-password')
+}
+
+/** A row of GET /api/audit. */
+export type AuditItem = { kind: string; actor_id: number | null; target_id: number | null; user_agent: string | null; detail: Record<string, unknown> }
+
+/** The audit rows about `userId` (of one `kind`, if given), newest first, as an admin reads them; fails the test unless 200. */
+export async function auditOf(adminToken: string, userId: number, kind?: string, base = BASE_URL): Promise<AuditItem[]> {
+  const response = await api(`/api/audit?user_id=${userId}${kind === undefined ? '' : `&kind=${kind}`}`, { headers: bearer(adminToken) }, base)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return ((await response.json()) as { items: AuditItem[] }).items
+}
+
+// Passkeys (WebAuthn), answered by a software authenticator (tests/webauthn.ts).
+
+export const PASSKEY_GRANT = 'urn:passgate:params:oauth:grant-type:passkey'
+
+/** A row of GET /api/users/me/passkeys. */
+export type PasskeyEntry = { id: string; name: string; created_at: string; last_used_at: string | null; synced: boolean }
+
+/** POST of a ceremony's options (`path`, with `body` and a bearer token if any); fails the test unless 200. */
+export async function passkeyOptions<Options = { challenge: string; user: { id: string } }>(path: string, body: unknown = {}, token?: string, base = BASE_URL): Promise<Options> {
+  const response = await postJson(path, body, token === undefined ? {} : bearer(token), base)
+  expect(response.status, await response.clone().text()).toBe(200)
+  return response.json()
+}
+
+/** Registers `passkey` (a new one of `base`'s site unless given) for a signed-in user; fails the test unless 201. */
+export async function addPasskey(
+  token: string,
+  { name, base = BASE_URL, passkey = new SoftPasskey(base) }: { name?: string; base?: string; passkey?: SoftPasskey } = {},
+): Promise<{ passkey: SoftPasskey; entry: PasskeyEntry }> {
+  const options = await passkeyOptions('/api/users/me/passkeys/options', {}, token, base)
+  const response = await postJson('/api/users/me/passkeys', { credential: passkey.register(options), ...(name === undefined ? {} : { name }) }, bearer(token), base)
+  expect(response.status, await response.clone().text()).toBe(201)
+  return { passkey, entry: await response.json() }
+}
+
+/**
+ * The passkey grant: `credential` (sent as a JSON string unless it is one), as the second step of
+ * `mfaToken`'s sign-in if given, with any other `headers` (a device cookie, a User-Agent).
+ */
+export function passkeyGrant(credential: unknown, { mfaToken, headers = {}, base = BASE_URL }: PasskeyGrantOptions = {}): Promise<Response> {
+  const fields: Record<string, string> = { grant_type: PASSKEY_GRANT, credential: typeof credential === 'string' ? credential : JSON.stringify(credential) }
+  if (mfaToken !== undefined) fields.mfa_token = mfaToken
+  return api('/api/token', { method: 'POST', headers, body: new URLSearchParams(fields) }, base)
+}
+
+type PasskeyGrantOptions = { mfaToken?: string; headers?: Record<string, string>; base?: string }
+
+/** A passkey sign-in: options (for the mfa_token of a password step, if given), `passkey`'s answer bent by `knobs`, the grant. */
+export async function passkeySignIn(passkey: SoftPasskey, { knobs, ...grant }: PasskeyGrantOptions & { knobs?: Knobs } = {}): Promise<Response> {
+  const options = await passkeyOptions('/api/passkeys/options', grant.mfaToken === undefined ? {} : { mfa_token: grant.mfaToken }, undefined, grant.base)
+  return passkeyGrant(passkey.answer(options, knobs), grant)
 }

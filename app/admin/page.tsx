@@ -7,6 +7,8 @@ import { mfaRequiredFor } from '@/lib/signin/mfa'
 import { listKeys } from '@/lib/signin/keys'
 import { loginPath } from '@/lib/request/next-path'
 import { listNotes } from '@/lib/accounts/notes'
+import { listPasskeys } from '@/lib/accounts/passkeys'
+import { relyingParty } from '@/lib/signin/passkeys'
 import { listSessions } from '@/lib/signin/sessions'
 import { getUser } from '@/lib/accounts/users'
 import { PASSWORD_HINT } from '@/lib/credentials/validation'
@@ -16,6 +18,7 @@ import { AuditLog } from './audit-log'
 import { EmailStatus } from './email-status'
 import { FirstAdmin } from './first-admin'
 import { NotesPanel } from './notes-panel'
+import { Passkeys } from './passkeys'
 import { PasswordForm } from './password-form'
 import { ProfileForm } from './profile-form'
 import { readAdminParams } from './read-admin-params'
@@ -34,16 +37,18 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>
 // proxy.ts already turned away visitors without a valid cookie; this check also sees ended
 // sessions and disabled users, which only the database knows. A plain user gets their own account
 // only: the directory and the audit log are neither rendered nor sent. A user whom MFA_REQUIRED
-// covers and who has no second factor yet gets the set-up alone (the API refuses them the rest);
-// the Two-step sign-in section keeps its place in the page either way, so that the recovery codes
-// it shows stay on screen when the whole page renders after the set-up.
+// covers and who has no second factor yet gets the set-ups alone, an authenticator app's or a
+// passkey (the API refuses them the rest); the Two-step sign-in and Passkeys sections keep their
+// place in the page either way, so that what they show (the recovery codes, a passkey's notice)
+// stays on screen when the whole page renders after the set-up.
 export default async function AdminPage({ searchParams }: { searchParams: SearchParams }) {
   const session = await getPageSession()
   if (session === null) redirect(loginPath('/admin'))
   const { user, sessionId, mfa } = session
   const isAdmin = user.role === 'admin'
   const enrolling = owesSecondFactor(session)
-  const data = enrolling ? null : await loadAccount(user.id, sessionId, isAdmin)
+  const [data, passkeys] = await Promise.all([enrolling ? null : loadAccount(user.id, sessionId, isAdmin), listPasskeys(user.id)])
+  const site = relyingParty()
   return (
     <main className={`mx-auto w-full space-y-6 px-4 py-8 sm:py-12 ${isAdmin && !enrolling ? 'max-w-6xl' : 'max-w-3xl'}`}>
       <header className="flex flex-wrap items-center justify-between gap-4">
@@ -52,8 +57,8 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
         </h1>
         <SignOutButton />
       </header>
-      {/* Asks for the password, or a code, when a request needs a more recent sign-in (app/api-client.ts). */}
-      <StepUpDialog totp={mfa.totp} />
+      {/* Asks for a passkey, a code or the password when a request needs a more recent sign-in (app/api-client.ts). */}
+      <StepUpDialog totp={mfa.totp} passkeys={site !== null && mfa.passkeys > 0 ? site : null} />
       {data === null ? null : (
         <>
           <SectionNav isAdmin={isAdmin} />
@@ -91,6 +96,13 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
         description="A code from an app on your phone after your password: a stolen password alone does not sign anyone in."
       >
         <TwoStep mfa={mfa} required={mfaRequiredFor(user.role)} />
+      </Section>
+      <Section
+        id="passkeys"
+        title="Passkeys"
+        description="Sign in with your fingerprint, face or device PIN instead of a password; a passkey works only on this site, so a fake one cannot catch it. It is also the second step after your password."
+      >
+        <Passkeys passkeys={passkeys} site={site} totp={mfa.totp} />
       </Section>
       {data === null ? null : (
         <>
@@ -135,6 +147,7 @@ function SectionNav({ isAdmin }: { isAdmin: boolean }) {
     ['#account', 'Your account'],
     ['#password', 'Password'],
     ['#two-step', 'Two-step sign-in'],
+    ['#passkeys', 'Passkeys'],
     ['#notes', 'Notes'],
     ['#sessions', 'Sessions'],
     ['#tokens', 'Access tokens'],

@@ -9,11 +9,13 @@ export function StatusBadges({ disabled, locked }: { disabled: boolean; locked: 
   )
 }
 
-/** The account signs in with a second factor (an authenticator app's codes). */
-export function TwoStepBadge() {
+/** The account signs in with a second factor: an authenticator app's codes, passkeys, or both (the title says which). */
+export function TwoStepBadge({ totp, passkeys }: { totp: boolean; passkeys: number }) {
+  const keys = passkeys === 1 ? '1 passkey' : `${passkeys} passkeys`
+  const title = totp && passkeys > 0 ? `Two-step sign-in: an authenticator app and ${keys}` : totp ? 'Two-step sign-in: an authenticator app' : `Two-step sign-in: ${keys}`
   return (
-    <Badge className="bg-indigo-50 text-indigo-800" title="Two-step sign-in is on">
-      2FA
+    <Badge className="bg-indigo-50 text-indigo-800" title={title}>
+      {passkeys > 0 ? (totp ? '2FA · Passkey' : 'Passkey') : '2FA'}
     </Badge>
   )
 }

@@ -4,16 +4,26 @@ import { useEffect, useId, useRef, useState } from 'react'
 import { field, handleStepUp, sendJson, useApiForm } from '@/app/api-client'
 import { SecondaryButton, SubmitButton } from '@/app/buttons'
 import { CodeField } from '@/app/code-field'
+import type { PasskeySite } from '@/app/passkeys'
 import { Field, FormError } from '@/app/ui'
 import { Modal } from './modal'
+import { StepUpPasskey } from './step-up-passkey'
 
 /**
  * The one place where the account page asks "is it still you?": a request that needs a recent
- * sign-in (app/api-client.ts, callApi) opens this dialog; the password, or with two-step sign-in a
- * code, goes to POST /api/users/me/reauth, and the request is sent again. Requests refused at the
- * same moment wait for the same answer.
+ * sign-in (app/api-client.ts, callApi) opens this dialog; a passkey (`passkeys`: the user has
+ * some), a code (`totp`), or for a user with neither the password, goes to POST
+ * /api/users/me/reauth, and the request is sent again. Requests refused at the same moment wait
+ * for the same answer.
  */
-export function StepUpDialog({ totp }: { totp: boolean }) {
+const HOW = {
+  password: 'Enter your password again',
+  otp: 'Enter a code from your authenticator app',
+  passkey: 'Use your passkey',
+  either: 'Use your passkey, or enter a code from your authenticator app,',
+}
+
+export function StepUpDialog({ totp, passkeys }: { totp: boolean; passkeys: PasskeySite | null }) {
   const id = useId()
   const [open, setOpen] = useState(false)
   const waiting = useRef<((confirmed: boolean) => void)[]>([])
@@ -39,12 +49,30 @@ export function StepUpDialog({ totp }: { totp: boolean }) {
 
   return (
     <Modal open={open} labelledBy={`${id}-heading`} describedBy={`${id}-why`} pending={false} onCancel={() => finish(false)}>
-      <StepUpForm id={id} totp={totp} onConfirmed={() => finish(true)} onCancel={() => finish(false)} />
+      <div className="space-y-4">
+        <h2 id={`${id}-heading`} className="text-lg font-semibold">
+          Confirm it is you
+        </h2>
+        <p id={`${id}-why`} className="text-sm text-gray-700">
+          You signed in a while ago. {HOW[passkeys === null ? (totp ? 'otp' : 'password') : totp ? 'either' : 'passkey']} to carry on with what you asked for.
+        </p>
+        {passkeys !== null ? <StepUpPasskey site={passkeys} onConfirmed={() => finish(true)} /> : null}
+        {/* The API takes no password from a user with a second factor: a passkey user without an app has the passkey only. */}
+        {passkeys === null || totp ? (
+          <StepUpForm totp={totp} autoFocus={passkeys === null} onConfirmed={() => finish(true)} onCancel={() => finish(false)} />
+        ) : (
+          <div className="flex justify-end">
+            <SecondaryButton pending={false} onClick={() => finish(false)}>
+              Cancel
+            </SecondaryButton>
+          </div>
+        )}
+      </div>
     </Modal>
   )
 }
 
-function StepUpForm({ id, totp, onConfirmed, onCancel }: { id: string; totp: boolean; onConfirmed: () => void; onCancel: () => void }) {
+function StepUpForm({ totp, autoFocus, onConfirmed, onCancel }: { totp: boolean; autoFocus: boolean; onConfirmed: () => void; onCancel: () => void }) {
   const { pending, error, onSubmit } = useApiForm(
     (form) => sendJson('POST', '/api/users/me/reauth', totp ? { otp: field(form, 'reauth_otp') } : { password: field(form, 'reauth_password') }),
     onConfirmed,
@@ -53,20 +81,12 @@ function StepUpForm({ id, totp, onConfirmed, onCancel }: { id: string; totp: boo
   const fieldError = error?.status === 400 ? error.message : error?.fields[totp ? 'otp' : 'password']
   return (
     <form className="space-y-4" onSubmit={onSubmit} noValidate>
-      <h2 id={`${id}-heading`} className="text-lg font-semibold">
-        Confirm it is you
-      </h2>
-      <p id={`${id}-why`} className="text-sm text-gray-700">
-        {totp
-          ? 'You signed in a while ago. Enter a code from your authenticator app to carry on with what you asked for.'
-          : 'You signed in a while ago. Enter your password again to carry on with what you asked for.'}
-      </p>
       <FormError message={error !== null && fieldError === undefined ? error.message : null} />
       {/* Names of their own: the page has a section whose id is "password". */}
       {totp ? (
-        <CodeField name="reauth_otp" error={fieldError} autoFocus />
+        <CodeField name="reauth_otp" error={fieldError} autoFocus={autoFocus} />
       ) : (
-        <Field label="Password" name="reauth_password" type="password" autoComplete="current-password" required autoFocus error={fieldError} />
+        <Field label="Password" name="reauth_password" type="password" autoComplete="current-password" required autoFocus={autoFocus} error={fieldError} />
       )}
       <div className="flex flex-wrap items-center justify-end gap-3">
         <SecondaryButton pending={pending} onClick={onCancel}>

@@ -32,7 +32,7 @@ export function TotpSetup({ required, onConfirmed }: { required: boolean; onConf
     return (
       <div className="space-y-4">
         <p className="text-sm text-gray-700">
-          {required ? 'This server requires it for your account: set it up to carry on. ' : 'Off. '}
+          {required ? 'This server requires a second factor for your account: set up an authenticator app, or add a passkey below, to carry on. ' : 'Off. '}
           You need an authenticator app on your phone, such as Google Authenticator, Microsoft Authenticator or a password manager.
         </p>
         <FormError message={error} />

@@ -30,6 +30,9 @@ export function TwoStep({ mfa, required }: { mfa: MfaStatus; required: boolean }
     router.refresh()
   }
 
+  // MFA_REQUIRED keeps the user from dropping their last second factor: an app without passkeys.
+  const mustKeep = required && mfa.passkeys === 0
+
   async function act() {
     if (asking === null) return
     setActing(true)
@@ -66,16 +69,16 @@ export function TwoStep({ mfa, required }: { mfa: MfaStatus; required: boolean }
             <SecondaryButton pending={false} onClick={() => setAsking('new_codes')}>
               New recovery codes
             </SecondaryButton>
-            {required ? null : (
+            {mustKeep ? null : (
               <SecondaryButton pending={false} onClick={() => setAsking('turn_off')}>
                 Turn off
               </SecondaryButton>
             )}
           </div>
-          {required ? <p className="text-sm text-gray-600">This server requires two-step sign-in for your account: it cannot be turned off.</p> : null}
+          {mustKeep ? <p className="text-sm text-gray-600">This server requires two-step sign-in for your account: it cannot be turned off.</p> : null}
         </>
       ) : (
-        <TotpSetup required={required} onConfirmed={show} />
+        <TotpSetup required={mustKeep} onConfirmed={show} />
       )}
 
       {codes !== null ? (
@@ -105,7 +108,7 @@ export function TwoStep({ mfa, required }: { mfa: MfaStatus; required: boolean }
             : asking === 'turn_off'
               ? {
                   question: 'Turn two-step sign-in off?',
-                  consequence: 'Signing in will ask for your password alone. Your authenticator app’s entry and your recovery codes stop working; setting it up again starts afresh.',
+                  consequence: `${mfa.passkeys > 0 ? 'Signing in with your password will ask for a passkey after it.' : 'Signing in will ask for your password alone.'} Your authenticator app’s entry and your recovery codes stop working; setting it up again starts afresh.`,
                   confirm: 'Turn off',
                   harmful: true,
                 }

@@ -82,7 +82,7 @@ export const ACTIONS: Record<UserAction, ActionText> = {
     button: 'Reset two-step sign-in',
     question: (name) => `Reset two-step sign-in for ${name}?`,
     consequence: (user) =>
-      `${user.username}'s authenticator app and recovery codes stop working: their password alone signs them in until they set it up again. They are signed out everywhere${sessionCount(user)}. Do this only once you are sure the request comes from ${user.username}.`,
+      `${user.username}'s authenticator app, recovery codes and passkeys stop working: their password alone signs them in until they set up a second factor again. They are signed out everywhere${sessionCount(user)}. Do this only once you are sure the request comes from ${user.username}.`,
     confirm: (name) => `Reset two-step sign-in for ${name}`,
     done: (name) => `Two-step sign-in is off for ${name}, who is signed out everywhere.`,
     harmful: true,
@@ -109,7 +109,7 @@ export function actionsFor(user: DirectoryEntry, own: boolean): [slot: string, a
   // The API refuses a link for a disabled account: it could not sign in with the new password.
   if (!user.disabled && !own && user.role === 'user') actions.push(['reset', 'reset_link'])
   if (user.locked) actions.push(['lockout', 'unlock'])
-  if (user.mfa.totp && !own) actions.push(['mfa', 'reset_mfa'])
+  if ((user.mfa.totp || user.mfa.passkeys > 0) && !own) actions.push(['mfa', 'reset_mfa'])
   return actions
 }
 
@@ -142,7 +142,7 @@ export async function perform(action: UserAction, user: DirectoryEntry): Promise
     }
     case 'reset_mfa': {
       const response = await callApi(`${path}/mfa`, { method: 'DELETE' })
-      return { response, updated: response.ok ? { ...user, live_sessions: 0, mfa: { ...user.mfa, totp: false, recovery_codes_left: 0 } } : null }
+      return { response, updated: response.ok ? { ...user, live_sessions: 0, mfa: { ...user.mfa, totp: false, recovery_codes_left: 0, passkeys: 0 } } : null }
     }
   }
 }

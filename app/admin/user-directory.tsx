@@ -172,7 +172,7 @@ export function UserDirectory({ first, params, searchError, currentUserId }: { f
               <Cell label="Status">
                 <span className="inline-flex flex-wrap justify-end gap-1">
                   <StatusBadges disabled={user.disabled} locked={user.locked} />
-                  {user.mfa.totp ? <TwoStepBadge /> : null}
+                  {user.mfa.totp || user.mfa.passkeys > 0 ? <TwoStepBadge totp={user.mfa.totp} passkeys={user.mfa.passkeys} /> : null}
                 </span>
               </Cell>
               <Cell label="Sessions">{user.live_sessions}</Cell>

@@ -204,7 +204,7 @@ export async function logInWithPasskey(response: AuthenticationResponseJSON, mfa
   }
   const answer = await checkPasskeyAnswer(response, { purpose: 'sign_in', userId: null, sessionId: null }, client)
   if (!answer.ok) {
-    if (answer.reason === 'refused') await recordAttempt({ targetId: null, client, kind: 'login_failed', detail: { reason: 'passkey', problem: answer.refusal } })
+    if (answer.reason === 'refused') await recordAttempt({ targetId: answer.userId ?? null, client, kind: 'login_failed', detail: { reason: 'passkey', problem: answer.refusal } })
     return answer
   }
   const account = await getAccount(answer.passkey.userId)

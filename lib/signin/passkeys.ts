@@ -56,8 +56,9 @@ async function beginCeremony(ceremony: Ceremony): Promise<string> {
 
 /** Why an answer was refused: a problem of the answer itself, or of what it answers. */
 export type Refusal = PasskeyProblem | 'expired' | 'foreign' | 'unknown_credential' | 'other_account'
-type Refused = { ok: false; reason: 'refused'; refusal: Refusal; origin?: string }
-const refused = (refusal: Refusal, origin?: string): Refused => ({ ok: false, reason: 'refused', refusal, origin })
+/** `userId`: the user of the passkey the answer named, when it is one of ours. */
+type Refused = { ok: false; reason: 'refused'; refusal: Refusal; origin?: string; userId?: number }
+const refused = (refusal: Refusal, origin?: string, userId?: number): Refused => ({ ok: false, reason: 'refused', refusal, origin, userId })
 
 /**
  * Uses up the challenge an answer names: its ceremony, or `expired` (unknown, used, or too old: a
@@ -202,7 +203,7 @@ export async function checkPasskeyAnswer(response: AuthenticationResponseJSON, e
   if (!taken.ok) return taken
   const passkey = typeof response.id === 'string' ? await findPasskey(response.id) : null
   if (passkey === null) return refused('unknown_credential')
-  if (expected.userId !== null && passkey.userId !== expected.userId) return refused('other_account')
+  if (expected.userId !== null && passkey.userId !== expected.userId) return refused('other_account', undefined, passkey.userId)
   const perPasskey = { key: `passkey:${passkey.id}`, limit: env.THROTTLE_LOGIN_PER_USER }
   const passkeyGate = await takeAttempt([perPasskey])
   if (!passkeyGate.ok) {
@@ -217,7 +218,7 @@ export async function checkPasskeyAnswer(response: AuthenticationResponseJSON, e
       await recordAttempt({ kind: 'passkey_counter_regressed', actorId: null, targetId: passkey.userId, client, detail: { passkey_id: passkey.id, name: passkey.name } })
     }
     if (account !== null) await countFailure(account.user, client, { username: account.user.username })
-    return refused(problem, checked.ok ? undefined : checked.origin)
+    return refused(problem, checked.ok ? undefined : checked.origin, passkey.userId)
   }
   await refundAttempt([...perAddress.map((bucket) => bucket.key), perPasskey.key])
   return { ok: true, passkey }

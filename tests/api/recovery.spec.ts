@@ -12,6 +12,7 @@ import {
   postJson,
   refreshGrant,
   requestToken,
+  resetLink,
   signUp,
   withSql,
   withToken,
@@ -42,12 +43,6 @@ async function verifiedUser(): Promise<Verified> {
 const confirmEmail = (token: string) => postJson('/api/email-verification/confirm', { token })
 const askReset = (by: { email: string } | { username: string }) => postJson('/api/password-reset', by)
 const confirmReset = (token: string, newPassword = NEW_PASSWORD) => postJson('/api/password-reset/confirm', { token, new_password: newPassword })
-
-/** Asks for a reset link and gives the `count`-th one received. */
-async function resetLink(user: Verified, count = 1): Promise<string> {
-  expect((await askReset({ username: user.username })).status).toBe(202)
-  return tokenIn(await waitForMail(user.email, { subject: RESET, count }), '/reset-password')
-}
 
 test.describe('password reset', () => {
   test('known and unknown accounts get the same answer; only a verified, known one gets mail', async () => {

@@ -3,6 +3,7 @@ import { expect, test } from '../fixtures'
 import { Authenticator, PASSWORD, bearer, enrolTotp, logIn, patchJson, postJson, requestToken, signUp, uniqueName } from '../helpers'
 import { type ExtraServer, testPort } from '../servers'
 import { DESKTOP, PHONE, expectNoAxeViolations, expectNoSidewaysScroll, signIn, submitSignIn } from './browser'
+import { addAuthenticator, localhostUrl, passkeyServer, withoutAutofill } from './passkey-browser'
 import { staleServer, waitUntilStale } from './second-factor'
 
 // Every page, on a desktop and on a phone: no WCAG 2.1 AA violation that axe-core finds, and
@@ -185,6 +186,56 @@ test.describe('the step-up dialog, on a server where a sign-in is fresh for 3 s'
       await dialog.getByLabel('Password').fill('not the password')
       await dialog.getByRole('button', { name: 'Confirm' }).click()
       await expect(dialog.locator('#reauth_password-error')).toBeVisible()
+      await check(page)
+    })
+  }
+})
+
+test.describe('passkeys, on a server at localhost (browsers refuse them at 127.0.0.1)', () => {
+  let server: ExtraServer
+  test.use({ baseURL: localhostUrl(3214) })
+
+  test.describe.configure({ mode: 'default' })
+  test.beforeAll(async () => {
+    test.setTimeout(120_000)
+    server = await passkeyServer(3214)
+  })
+
+  test.afterAll(async () => server?.stop())
+
+  for (const [device, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
+    test(`on a ${device}: /login's passkey button, /admin's Passkeys section with one, its rename dialog, and the second step offering a passkey or a code`, async ({ page }) => {
+      // Four axe passes and two sign-ins with a code.
+      test.slow()
+      await page.setViewportSize(viewport)
+      await withoutAutofill(page)
+      await addAuthenticator(page)
+      const user = await signUp({}, server.url)
+      const { authenticator } = await enrolTotp(await logIn(user.username, PASSWORD, server.url), server.url)
+      await page.goto('/login')
+      await expect(page.getByRole('button', { name: 'Sign in with a passkey' })).toBeEnabled()
+      await check(page)
+
+      await submitSignIn(page, user.username)
+      await page.getByLabel('Code from your authenticator app').fill(await authenticator.nextCode())
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+      await expect(page).toHaveURL(/\/admin$/)
+      const section = page.getByRole('region', { name: 'Passkeys' })
+      // A name without a space to break at.
+      await section.getByLabel('Name (optional)').fill('p'.repeat(64))
+      await section.getByRole('button', { name: 'Add a passkey' }).click()
+      await expect(section.getByTestId('passkey-row')).toHaveCount(1)
+      await check(page)
+      await section.getByRole('button', { name: /^Rename/ }).click()
+      await expect(page.getByRole('dialog', { name: 'Rename the passkey' })).toBeVisible()
+      await check(page)
+
+      await page.goto('/login')
+      await submitSignIn(page, user.username)
+      await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible()
       await check(page)
     })
   }

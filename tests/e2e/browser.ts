@@ -15,7 +15,8 @@ export const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.
 export async function submitSignIn(page: Page, username: string, password = PASSWORD): Promise<void> {
   await page.getByLabel('Username').fill(username)
   await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  // Exactly: a server at a name offers "Sign in with a passkey" too.
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
 }
 
 export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {

@@ -228,7 +228,7 @@ test.describe('on a server where a sign-in is fresh for 3 s, and admins must use
 
   test('an admin without a second factor sees only the set-up; once it is on, the whole page, with the codes still shown', async ({ page }) => {
     await signIn(page, admin)
-    await expect(page.getByRole('heading', { level: 2 }), 'one section: the set-up').toHaveText(['Set up two-step sign-in'])
+    await expect(page.getByRole('heading', { level: 2 }), 'the set-ups only: an app, or a passkey').toHaveText(['Set up two-step sign-in', 'Passkeys'])
     await expect(page.getByRole('navigation', { name: 'On this page' })).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible()
 

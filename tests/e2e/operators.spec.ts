@@ -150,7 +150,7 @@ test("a plain user's /admin shows their own account only, with links to its sect
   await expect(page.getByRole('search')).toHaveCount(0)
   await expect(page.getByRole('banner').getByRole('link', { name: 'passgate' }), 'the page names the product').toBeVisible()
   const sections = page.getByRole('navigation', { name: 'On this page' }).getByRole('link')
-  await expect(sections).toHaveText(['Your account', 'Password', 'Two-step sign-in', 'Notes', 'Sessions', 'Access tokens', 'Your activity'])
+  await expect(sections).toHaveText(['Your account', 'Password', 'Two-step sign-in', 'Passkeys', 'Notes', 'Sessions', 'Access tokens', 'Your activity'])
   await sections.getByText('Access tokens').click()
   await expect(page).toHaveURL(/\/admin#tokens$/)
   await expect(page.getByRole('heading', { name: 'Access tokens' })).toBeInViewport()

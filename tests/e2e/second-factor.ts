@@ -16,6 +16,11 @@ const FRESH_MS = 3_000
 export async function staleServer(basePort: number, env: Record<string, string> = {}, admin?: string): Promise<ExtraServer> {
   const settings = { DATA_DIR: freshDataDir('step-up'), REAUTH_MAX_AGE_MINUTES: String(FRESH_MS / 60_000), ...env }
   if (admin !== undefined) expect((await runCommand('user-create', [admin, '--admin'], { ...settings, PASSWORD })).code).toBe(0)
+  return warmServer(basePort, settings)
+}
+
+/** A server of the test file's own on `basePort` with `settings`, ready to answer at once. */
+export async function warmServer(basePort: number, settings: Record<string, string>): Promise<ExtraServer> {
   const server = startServer(basePort, settings)
   await waitForHealth(server)
   // A sign-up and a sign-in first: the first test's own sign-in then does not wait for the
