@@ -72,7 +72,7 @@ describes<z.output<typeof PasskeySchema>, Sent<Passkey>>()
 
 const passkeyPath = z.object({ id: PasskeyIdSchema })
 
-/** The answer of every passkey endpoint on a production server without APP_URL. */
+/** The answer of every ceremony on a production server without APP_URL (the passkeys made before stay listed, renamed, removed). */
 const OFF = `\`${PASSKEYS_OFF}\`: a production server without \`APP_URL\`.`
 
 const throttled = (description: string): ZodOpenApiResponseObject => ({ description, headers: retryAfter, ...json(ProblemSchema) })
@@ -105,7 +105,7 @@ export const passkeyPaths: ZodOpenApiPathsObject = {
       tags: ['passkeys'],
       access: 'session',
       method: 'get',
-      responses: { '200': { description: 'Newest first.', ...json(z.array(PasskeySchema)) }, '404': problem(OFF) },
+      responses: { '200': { description: 'Newest first.', ...json(z.array(PasskeySchema)) } },
     }),
     post: operation({
       id: 'addPasskey',
@@ -141,7 +141,7 @@ export const passkeyPaths: ZodOpenApiPathsObject = {
       method: 'patch',
       params: { path: passkeyPath },
       body: PasskeyNameSchema,
-      responses: { '200': { description: 'The passkey.', ...json(PasskeySchema) }, '404': problem('Passkey not found (or passkeys are off).') },
+      responses: { '200': { description: 'The passkey.', ...json(PasskeySchema) }, '404': problem('Passkey not found: not one of yours.') },
     }),
     delete: operation({
       id: 'removePasskey',
@@ -154,7 +154,7 @@ export const passkeyPaths: ZodOpenApiPathsObject = {
       params: { path: passkeyPath },
       responses: {
         '204': noContent('Removed.'),
-        '404': problem('Passkey not found (or passkeys are off).'),
+        '404': problem('Passkey not found: not one of yours.'),
         '409': problem('MFA_REQUIRED covers this user and it is their last second factor: set up an authenticator app or another passkey first.'),
       },
     }),
