@@ -54,7 +54,7 @@ async function expectRefused(response: Response, body: unknown): Promise<void> {
 
 test.describe('setting TOTP up: POST /api/users/me/mfa/totp, then .../confirm', () => {
   test('a secret and its otpauth URI; a code of it turns TOTP on and gives 10 recovery codes, shown in /api/users/me', async ({ session: { username, token } }) => {
-    expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, required: false })
+    expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, passkeys: 0, required: false })
     const started = await api('/api/users/me/mfa/totp', { method: 'POST', headers: bearer(token) })
     expect(started.status).toBe(200)
     const { secret, otpauth_uri } = await started.json()
@@ -68,7 +68,7 @@ test.describe('setting TOTP up: POST /api/users/me/mfa/totp, then .../confirm', 
     expect(recoveryCodes).toHaveLength(10)
     for (const code of recoveryCodes) expect(code).toMatch(RECOVERY_CODE)
     expect(new Set(recoveryCodes).size).toBe(10)
-    expect(await mfaOf(token)).toEqual({ totp: true, recovery_codes_left: 10, required: false })
+    expect(await mfaOf(token)).toEqual({ totp: true, recovery_codes_left: 10, passkeys: 0, required: false })
 
     const again = await api('/api/users/me/mfa/totp', { method: 'POST', headers: bearer(token) })
     expect([again.status, await again.json()]).toEqual([409, { detail: expect.stringMatching(/^Two-step sign-in is already on/) }])
@@ -246,7 +246,7 @@ test.describe('managing the second factor', () => {
     await enrolTotp(token)
     const off = await api('/api/users/me/mfa/totp', { method: 'DELETE', headers: bearer(token) })
     expect(off.status).toBe(204)
-    expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, required: false })
+    expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, passkeys: 0, required: false })
     expect((await requestToken(user.username, PASSWORD)).status).toBe(200)
     await waitForMail(user.email, { subject: /Two-step sign-in was turned off/ })
     // Off is off: nothing to turn off, no recovery codes to renew.
@@ -260,14 +260,14 @@ test.describe('managing the second factor', () => {
     const { authenticator } = await enrolTotp(token)
     const second = await logInWithCode(user.username, await authenticator.nextCode())
     const [entry] = (await (await api(`/api/users?q=${user.username}`, { headers: bearer(admin.token) })).json()).items
-    expect(entry.mfa).toEqual({ totp: true, recovery_codes_left: 10, required: false })
+    expect(entry.mfa).toEqual({ totp: true, recovery_codes_left: 10, passkeys: 0, required: false })
 
     const reset = await api(`/api/users/${user.id}/mfa`, { method: 'DELETE', headers: bearer(admin.token) })
     expect(reset.status).toBe(204)
     await expectInvalidToken(await me(token))
     await expectInvalidToken(await me(second.access_token))
     const fresh = await logIn(user.username)
-    expect(await mfaOf(fresh)).toEqual({ totp: false, recovery_codes_left: 0, required: false })
+    expect(await mfaOf(fresh)).toEqual({ totp: false, recovery_codes_left: 0, passkeys: 0, required: false })
     await waitForMail(user.email, { subject: /Two-step sign-in was turned off/ })
     const audit = await (await api(`/api/audit?user_id=${user.id}&kind=mfa_reset`, { headers: bearer(admin.token) })).json()
     expect(audit.items).toEqual([expect.objectContaining({ actor_id: admin.id, target_id: user.id, detail: expect.objectContaining({ sessions_ended: 2 }) })])
@@ -313,7 +313,7 @@ test.describe('managing the second factor', () => {
       expect([response.status, await response.json()], `${method} ${path}`).toEqual([403, KEY_REFUSED])
     }
     // A key reads the profile, second factor included; and nothing above happened.
-    expect(await mfaOf(key)).toEqual({ totp: true, recovery_codes_left: 10, required: false })
+    expect(await mfaOf(key)).toEqual({ totp: true, recovery_codes_left: 10, passkeys: 0, required: false })
   })
 })
 

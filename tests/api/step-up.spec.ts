@@ -250,7 +250,7 @@ test.describe('MFA_REQUIRED=admins', () => {
   test('an admin without TOTP has only their profile, the set-up, the step-up and sign-out until enrolled; a promoted user too, keys included', async () => {
     const token = await logIn(UNENROLLED_ADMIN, PASSWORD, server.url)
     const mfaOf = async (credential: string) => (await (await me(credential, server.url)).json()).mfa as MfaStatus
-    expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, required: true })
+    expect(await mfaOf(token)).toEqual({ totp: false, recovery_codes_left: 0, passkeys: 0, required: true })
     const blocked: Call[] = [
       ['GET', '/api/notes'],
       ['POST', '/api/notes', { text: 'not yet' }],
@@ -265,14 +265,14 @@ test.describe('MFA_REQUIRED=admins', () => {
     // A plain user is not asked.
     const plain = await signUp({}, server.url)
     const plainToken = await logIn(plain.username, PASSWORD, server.url)
-    expect(await mfaOf(plainToken)).toEqual({ totp: false, recovery_codes_left: 0, required: false })
+    expect(await mfaOf(plainToken)).toEqual({ totp: false, recovery_codes_left: 0, passkeys: 0, required: false })
     const key = await postJson('/api/keys', { name: 'script', scopes: ['read'] }, bearer(plainToken), server.url)
     expect(key.status).toBe(201)
     const { key: plainKey } = await key.json()
     expect((await send(server, plainKey, ['GET', '/api/notes'])).status).toBe(200)
 
     await enrolTotp(token, server.url)
-    expect(await mfaOf(token)).toEqual({ totp: true, recovery_codes_left: 10, required: true })
+    expect(await mfaOf(token)).toEqual({ totp: true, recovery_codes_left: 10, passkeys: 0, required: true })
     for (const request of blocked.filter(([method]) => method === 'GET')) {
       expect((await send(server, token, request)).status, request.join(' ')).toBe(200)
     }
