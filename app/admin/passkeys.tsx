@@ -122,9 +122,9 @@ function PasskeyTable({ passkeys, onRename, onRemove }: { passkeys: Passkey[]; o
             <span className="font-medium">{passkey.name}</span>
           </Cell>
           <Cell label="Created">
-            <LocalTime iso={new Date(passkey.created_at).toISOString()} />
+            <LocalTime iso={passkey.created_at} />
           </Cell>
-          <Cell label="Last used">{passkey.last_used_at === null ? 'Never' : <LocalTime iso={new Date(passkey.last_used_at).toISOString()} style="relative" />}</Cell>
+          <Cell label="Last used">{passkey.last_used_at === null ? 'Never' : <LocalTime iso={passkey.last_used_at} style="relative" />}</Cell>
           <Cell label="Stored">
             <span title={passkey.synced ? 'Backed up, in a password manager or your devices’ keychain' : 'Bound to the one device that made it'}>
               {passkey.synced ? 'Synced' : 'This device only'}

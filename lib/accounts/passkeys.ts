@@ -11,9 +11,13 @@ import type { NewCredential, StoredCredential } from '../credentials/passkey'
 export const MAX_PASSKEYS = 10
 
 /** A passkey as its owner sees it. `synced`: backed up (a password manager, a platform keychain); else bound to one device. */
-export type Passkey = { id: string; name: string; created_at: Date; last_used_at: Date | null; synced: boolean }
+export type Passkey = { id: string; name: string; created_at: string; last_used_at: string | null; synced: boolean }
 
-const listColumns = { id: passkeys.id, name: passkeys.name, created_at: passkeys.createdAt, last_used_at: passkeys.lastUsedAt, synced: passkeys.backedUp }
+const listColumns = { id: passkeys.id, name: passkeys.name, createdAt: passkeys.createdAt, lastUsedAt: passkeys.lastUsedAt, synced: passkeys.backedUp }
+
+function toPasskey(row: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null; synced: boolean }): Passkey {
+  return { id: row.id, name: row.name, created_at: row.createdAt.toISOString(), last_used_at: row.lastUsedAt?.toISOString() ?? null, synced: row.synced }
+}
 const storedColumns = { credentialId: passkeys.credentialId, publicKey: passkeys.publicKey, counter: passkeys.counter, transports: passkeys.transports }
 
 /** How many passkeys the user of the row has, for queries that read `users` (the second-factor status). */
@@ -21,7 +25,8 @@ export const passkeyCount = sql<number>`(select count(*) from ${passkeys} where 
 
 export async function listPasskeys(userId: number): Promise<Passkey[]> {
   const db = await getDb()
-  return db.select(listColumns).from(passkeys).where(eq(passkeys.userId, userId)).orderBy(desc(passkeys.createdAt))
+  const rows = await db.select(listColumns).from(passkeys).where(eq(passkeys.userId, userId)).orderBy(desc(passkeys.createdAt))
+  return rows.map(toPasskey)
 }
 
 /** The user's passkeys as a ceremony names them (the ones to exclude, or to allow). */
@@ -52,7 +57,7 @@ export async function addPasskey(tx: Tx, userId: number, credential: NewCredenti
     .values({ userId, name, ...credential })
     .onConflictDoNothing({ target: passkeys.credentialId })
     .returning(listColumns)
-  return row === undefined ? { ok: false, reason: 'duplicate' } : { ok: true, passkey: row }
+  return row === undefined ? { ok: false, reason: 'duplicate' } : { ok: true, passkey: toPasskey(row) }
 }
 
 export async function countPasskeys(tx: Tx, userId: number): Promise<number> {
@@ -63,7 +68,7 @@ export async function countPasskeys(tx: Tx, userId: number): Promise<number> {
 export async function renamePasskey(userId: number, id: string, name: string): Promise<Passkey | null> {
   const db = await getDb()
   const [row] = await db.update(passkeys).set({ name }).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).returning(listColumns)
-  return row ?? null
+  return row === undefined ? null : toPasskey(row)
 }
 
 /** Removes one of the user's passkeys: its name, or null when there is no such passkey of theirs. */

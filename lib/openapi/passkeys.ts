@@ -66,9 +66,7 @@ const PasskeySchema = z
       .meta({ description: "True when the authenticator says the passkey is backed up (a password manager, the platform's keychain); false: bound to this one device." }),
   })
   .meta({ id: 'Passkey' })
-// lib/accounts/passkeys.ts gives Dates, which the answer's JSON writes as ISO strings.
-type Sent<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] }
-describes<z.output<typeof PasskeySchema>, Sent<Passkey>>()
+describes<z.output<typeof PasskeySchema>, Passkey>()
 
 const passkeyPath = z.object({ id: PasskeyIdSchema })
 
