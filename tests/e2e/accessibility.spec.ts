@@ -14,6 +14,9 @@ import { staleServer, waitUntilStale } from './second-factor'
 /** Checked once the page has hydrated, so that axe sees what a visitor sees (local times, enabled buttons). */
 async function check(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle')
+  // Next streams a dynamic page's metadata: after a refresh (two-step sign-in turned on) the
+  // <title> is put back a moment later. A page that never gets one still fails here.
+  await expect(page).toHaveTitle(/\S/)
   await expectNoAxeViolations(page)
   await expectNoSidewaysScroll(page)
   expect(errors, `${page.url()} logged errors in the browser (a hydration mismatch is one)`).toEqual([])
