@@ -71,6 +71,11 @@ export async function renamePasskey(userId: number, id: string, name: string): P
   return row === undefined ? null : toPasskey(row)
 }
 
+/** Whether the passkey is still registered, read in the caller's transaction. */
+export async function passkeyExists(tx: Tx, id: string): Promise<boolean> {
+  return (await tx.select({ id: passkeys.id }).from(passkeys).where(eq(passkeys.id, id))).length === 1
+}
+
 /** Removes one of the user's passkeys: its name, or null when there is no such passkey of theirs. */
 export async function removePasskey(tx: Tx, userId: number, id: string): Promise<string | null> {
   const [row] = await tx.delete(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).returning({ name: passkeys.name })

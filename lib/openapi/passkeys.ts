@@ -9,7 +9,7 @@ import { z } from 'zod'
 import type { ZodOpenApiPathsObject, ZodOpenApiResponseObject } from 'zod-openapi'
 import type { Passkey } from '../accounts/passkeys'
 import { NewPasskeySchema, PasskeyAnswerSchema, PasskeyIdSchema, PasskeyNameSchema, PasskeyOptionsSchema } from '../credentials/validation'
-import { PASSKEYS_OFF } from '../signin/passkeys'
+import { PASSKEYS_OFF, TOO_MANY_PASSKEYS } from '../signin/passkeys'
 import { ProblemSchema, describes, json, noContent, operation, problem, retryAfter, timestamp } from './operation'
 
 const base64url = z.string().meta({ description: 'base64url, without padding.' })
@@ -91,7 +91,7 @@ export const passkeyPaths: ZodOpenApiPathsObject = {
       responses: {
         '200': { description: 'The options for `startRegistration({ optionsJSON })`.', ...json(CreationOptionsSchema) },
         '404': problem(OFF),
-        '409': problem('An account can have at most 10 passkeys: remove one first.'),
+        '409': problem(`${TOO_MANY_PASSKEYS}.`),
       },
     }),
   },

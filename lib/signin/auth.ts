@@ -9,6 +9,7 @@ import { type AuditDetail, deleteOldEvents, recordAttempt, recordEvent, recordRe
 import { type MfaStatus, hasSecondFactor } from '../accounts/second-factor'
 import type { AuthenticationResponseJSON } from '../credentials/passkey'
 import { type PasskeyAnswer, checkPasskeyAnswer } from './passkeys'
+import { passkeyExists } from '../accounts/passkeys'
 import { hashPassword } from '../credentials/password'
 import { clearBuckets, guessesKey, lockoutKey, readBuckets, refundAttempt, takeAttempt, typedKey } from '../request/rate-limit'
 import { type Challenge, LOCKOUT_FAILURES, checkCode, consumeChallenge, countFailure, createChallenge, failChallenge, findChallenge, isLockedOut, mfaRequiredFor } from './mfa'
@@ -220,7 +221,11 @@ export async function logInWithPasskey(response: AuthenticationResponseJSON, mfa
     await recordAttempt({ targetId: account.user.id, client, kind: 'login_failed', detail: { reason: 'locked_out', ...named } })
     return { ok: false, reason: 'locked_out' }
   }
-  return startSession(account, null, ['passkey'], knownDevice, client)
+  // Written only while the passkey is still registered: an admin's reset that removed it (and moved
+  // the account to a new epoch) after its answer was checked, but before the account was read
+  // here, would otherwise leave this sign-in standing. Refused then as a removed passkey is.
+  const started = await startSession(account, null, ['passkey'], knownDevice, client, (tx) => passkeyExists(tx, answer.passkey.id))
+  return started.ok || started.reason !== 'invalid_credentials' ? started : { ok: false, reason: 'refused', refusal: 'unknown_credential' }
 }
 
 /** What a password sign-in's second step can be answered with, as `mfa_methods` lists them. */

@@ -211,7 +211,7 @@ export async function checkPasskeyAnswer(response: AuthenticationResponseJSON, e
     return { ok: false, reason: 'throttled', retryAfter: passkeyGate.retryAfter }
   }
   const checked = await checkAssertion(rp, response, taken.challenge, passkey.stored)
-  const problem = checked.ok ? ((await recordPasskeyUse(passkey.id, checked.counter, checked.backedUp)) ? null : 'counter') : checked.problem
+  const problem: Refusal | null = checked.ok ? await recordUse(passkey, checked) : checked.problem
   if (problem !== null) {
     const account = await getAccount(passkey.userId)
     if (problem === 'counter') {
@@ -223,6 +223,19 @@ export async function checkPasskeyAnswer(response: AuthenticationResponseJSON, e
   await refundAttempt([...perAddress.map((bucket) => bucket.key), perPasskey.key])
   return { ok: true, passkey }
 }
+
+/**
+ * Records a sound answer's use: null, or why it cannot count after all: the passkey was removed
+ * since it was looked up (an admin's reset, its owner), or another answer with a counter as high
+ * was recorded first.
+ */
+async function recordUse(passkey: FoundPasskey, checked: { counter: number; backedUp: boolean }): Promise<Refusal | null> {
+  if (await recordPasskeyUse(passkey.id, checked.counter, checked.backedUp)) return null
+  return (await findPasskey(passkey.stored.credentialId)) === null ? 'unknown_credential' : 'counter'
+}
+
+/** What the API says when the account has MAX_PASSKEYS already (409). */
+export const TOO_MANY_PASSKEYS = `An account can have at most ${MAX_PASSKEYS} passkeys: remove one first`
 
 /** What the API says when passkeys are off (production without APP_URL). */
 export const PASSKEYS_OFF = "Passkeys are off on this server: set APP_URL to the app's public address"

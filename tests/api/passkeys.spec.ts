@@ -521,6 +521,23 @@ test.describe('recovery keeps passkeys; an admin\'s reset removes them', () => {
     expect([again.status, await again.json()]).toEqual([409, { detail: 'This user has no second factor.' }])
   })
 
+  test("sign-ins with a passkey in flight while an admin resets the second factor: none outlives the reset", async ({ admin }) => {
+    const { user, passkey } = await passkeyUser()
+    // Counter 0, as a synced passkey reports: answers arriving in any order are all sound. Five,
+    // the passkey's budget (THROTTLE_LOGIN_PER_USER): all are counted before any is checked.
+    const answers = []
+    for (let i = 0; i < 5; i++) answers.push(passkey.answer(await passkeyOptions('/api/passkeys/options'), { counter: 0 }))
+    const [reset, ...grants] = await Promise.all([
+      api(`/api/users/${user.id}/mfa`, { method: 'DELETE', headers: bearer(admin.token) }),
+      ...answers.map((answer) => passkeyGrant(answer)),
+    ])
+    expect(reset.status).toBe(204)
+    for (const grant of grants) {
+      if (grant.status === 200) expect((await me((await grant.json()).access_token)).status).toBe(401)
+      else expect([grant.status, (await grant.json()).error_description]).toEqual([400, REFUSED.unknown])
+    }
+  })
+
   test('user:recover --second-factor removes the passkeys too', async () => {
     test.skip(embedded, 'runs the command beside the server: the embedded store has one user at a time')
     const { user, passkey } = await passkeyUser()

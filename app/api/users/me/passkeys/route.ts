@@ -1,6 +1,6 @@
 import { listPasskeys } from '@/lib/accounts/passkeys'
 import { invalidToken, requireUser } from '@/lib/signin/auth'
-import { PASSKEYS_OFF, finishRegistration, refusalDetail } from '@/lib/signin/passkeys'
+import { PASSKEYS_OFF, TOO_MANY_PASSKEYS, finishRegistration, refusalDetail } from '@/lib/signin/passkeys'
 import { readClient } from '@/lib/request/client'
 import { json, otherMethods, parseJson, problem, route } from '@/lib/request/http'
 import { NewPasskeySchema } from '@/lib/credentials/validation'
@@ -26,7 +26,7 @@ export const POST = route(async (request) => {
     case 'duplicate':
       return problem(409, 'This passkey is already registered')
     case 'limit':
-      return problem(409, 'An account can have at most 10 passkeys: remove one first')
+      return problem(409, TOO_MANY_PASSKEYS)
     case 'off':
       return problem(404, PASSKEYS_OFF)
     case 'session_ended':

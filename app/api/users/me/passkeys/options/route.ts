@@ -1,5 +1,5 @@
 import { requireUser } from '@/lib/signin/auth'
-import { PASSKEYS_OFF, beginRegistration } from '@/lib/signin/passkeys'
+import { PASSKEYS_OFF, TOO_MANY_PASSKEYS, beginRegistration } from '@/lib/signin/passkeys'
 import { json, otherMethods, problem, route } from '@/lib/request/http'
 
 // Starts adding a passkey: the options for the browser's navigator.credentials.create. Its answer
@@ -10,7 +10,7 @@ export const POST = route(async (request) => {
   if (auth instanceof Response) return auth
   const result = await beginRegistration(auth)
   if (result.ok) return json(result.options)
-  return result.reason === 'off' ? problem(404, PASSKEYS_OFF) : problem(409, 'An account can have at most 10 passkeys: remove one first')
+  return result.reason === 'off' ? problem(404, PASSKEYS_OFF) : problem(409, TOO_MANY_PASSKEYS)
 })
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST')
